@@ -1,0 +1,20 @@
+// swift-tools-version:6.0
+// The Souk kernel is a package of its own with ONE dynamic library product, so that every
+// host, in-tree plugin and out-of-tree plugin links the same libKernel.so and a dlopen'ed
+// plugin shares the host's types and statics. See docs/architecture.md.
+import PackageDescription
+
+let package = Package(
+    name: "Kernel",
+    products: [
+        .library(name: "Kernel", type: .dynamic, targets: ["Kernel"]),
+    ],
+    targets: [
+        .systemLibrary(
+            name: "CSQLite", path: "Sources/CSQLite", pkgConfig: "sqlite3",
+            providers: [.apt(["libsqlite3-dev"])]),
+        .systemLibrary(name: "CCrypt", path: "Sources/CCrypt"),
+        .target(name: "Kernel", dependencies: ["CSQLite", "CCrypt"]),
+    ],
+    swiftLanguageModes: [.v6]
+)

@@ -1,0 +1,56 @@
+/// One line of the audit log, as written and as listed.
+public struct AuditEntry: Sendable {
+    public let id: Int64
+    /// 0 for the platform chain (installation-level actions).
+    public let shopID: Int64
+    public let seq: Int64
+    public let at: Int64
+    public let actor: String
+    public let operation: String
+    public let entity: String
+    /// JSON text of what changed (input without secrets, or what the handler recorded).
+    public let change: String
+    public let correlationID: String
+    /// `ok`, or `denied` for a refused attempt.
+    public let outcome: String
+    public let prevHash: String
+    public let hash: String
+
+    init(row: Row) throws {
+        id = try row.int64("id")
+        shopID = try row.int64("shop_id")
+        seq = try row.int64("seq")
+        at = try row.int64("at")
+        actor = try row.string("actor")
+        operation = try row.string("operation")
+        entity = try row.string("entity")
+        change = try row.string("change")
+        correlationID = try row.string("correlation_id")
+        outcome = try row.string("outcome")
+        prevHash = try row.string("prev_hash")
+        hash = try row.string("hash")
+    }
+
+    /// The hash of an entry covers every field and the previous entry's hash, encoded as
+    /// one JSON array so that no two different entries encode alike.
+    static func computeHash(shopID: Int64, seq: Int64, at: Int64, actor: String, operation: String, entity: String,
+                            change: String, correlationID: String, outcome: String, prevHash: String) -> String {
+        let canonical: Value = [.int(shopID), .int(seq), .int(at), .string(actor), .string(operation), .string(entity),
+                                .string(change), .string(correlationID), .string(outcome), .string(prevHash)]
+        return SHA256.hex(JSON.encode(canonical))
+    }
+
+    var expectedHash: String {
+        Self.computeHash(shopID: shopID, seq: seq, at: at, actor: actor, operation: operation, entity: entity,
+                         change: change, correlationID: correlationID, outcome: outcome, prevHash: prevHash)
+    }
+
+    var value: Value {
+        [
+            "id": .int(id), "shop_id": .int(shopID), "seq": .int(seq), "at": .string(Validation.isoString(millis: at)),
+            "actor": .string(actor), "operation": .string(operation), "entity": .string(entity),
+            "change": (try? JSON.decode(change)) ?? .string(change), "correlation_id": .string(correlationID),
+            "outcome": .string(outcome),
+        ]
+    }
+}

@@ -1,0 +1,76 @@
+/// The append-only, hash-chained audit log. Each shop (and the platform, as shop 0) has
+/// its own chain; `souk_audit_heads` keeps the last sequence number and hash of each, so
+/// that deleting the newest rows is caught as well as editing or inserting rows.
+enum AuditLog {
+    static let genesis = String(repeating: "0", count: 64)
+
+    struct Record {
+        var shopID: Int64
+        var actor: String
+        var operation: String
+        var entity: String
+        var change: Value
+        var correlationID: String
+        var outcome: String
+    }
+
+    static func append(_ record: Record, at: Int64, in tx: Transaction) throws {
+        let head = try tx.query("SELECT seq, hash FROM souk_audit_heads WHERE shop_id = ?", [record.shopID]).first
+        let seq = (try head?.int64("seq") ?? 0) + 1
+        let prev = try head?.string("hash") ?? genesis
+        let change = JSON.encode(record.change)
+        let hash = AuditEntry.computeHash(shopID: record.shopID, seq: seq, at: at, actor: record.actor,
+                                          operation: record.operation, entity: record.entity, change: change,
+                                          correlationID: record.correlationID, outcome: record.outcome, prevHash: prev)
+        try tx.execute("""
+            INSERT INTO souk_audit (shop_id, seq, at, actor, operation, entity, change, correlation_id, outcome, prev_hash, hash)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            """, [record.shopID, seq, at, record.actor, record.operation, record.entity, change,
+                  record.correlationID, record.outcome, prev, hash])
+        try tx.execute("INSERT OR REPLACE INTO souk_audit_heads (shop_id, seq, hash) VALUES (?, ?, ?)",
+                       [record.shopID, seq, hash])
+    }
+
+    /// The result of checking one chain.
+    struct ChainReport {
+        let shopID: Int64
+        let entries: Int
+        /// Nil when the chain is intact; otherwise names the first bad entry.
+        let problem: String?
+    }
+
+    static func verify(shopID: Int64, in tx: Transaction) throws -> ChainReport {
+        let rows = try tx.query("SELECT * FROM souk_audit WHERE shop_id = ? ORDER BY seq, id", [shopID])
+        var prev = genesis
+        var expectedSeq: Int64 = 1
+        for row in rows {
+            let entry = try AuditEntry(row: row)
+            if entry.seq != expectedSeq {
+                let problem = entry.seq > expectedSeq
+                    ? "entry #\(expectedSeq) is missing (deleted); the chain jumps to #\(entry.seq) (row id \(entry.id))"
+                    : "entry #\(entry.seq) (row id \(entry.id)) appears twice or out of order (inserted)"
+                return ChainReport(shopID: shopID, entries: rows.count, problem: problem)
+            }
+            if entry.prevHash != prev {
+                return ChainReport(shopID: shopID, entries: rows.count,
+                                   problem: "entry #\(entry.seq) (row id \(entry.id)) does not link to the entry before it (inserted or reordered)")
+            }
+            if entry.hash != entry.expectedHash {
+                return ChainReport(shopID: shopID, entries: rows.count,
+                                   problem: "entry #\(entry.seq) (row id \(entry.id)) was edited: its content no longer matches its hash")
+            }
+            prev = entry.hash
+            expectedSeq += 1
+        }
+        let head = try tx.query("SELECT seq, hash FROM souk_audit_heads WHERE shop_id = ?", [shopID]).first
+        let headSeq = try head?.int64("seq") ?? 0
+        let headHash = try head?.string("hash") ?? genesis
+        if headSeq != expectedSeq - 1 || headHash != prev {
+            let problem = headSeq > expectedSeq - 1
+                ? "entries #\(expectedSeq) to #\(headSeq) are missing (deleted from the end of the chain)"
+                : "the chain ends at #\(expectedSeq - 1) but its recorded head is #\(headSeq) (rows inserted or head edited)"
+            return ChainReport(shopID: shopID, entries: rows.count, problem: problem)
+        }
+        return ChainReport(shopID: shopID, entries: rows.count, problem: nil)
+    }
+}

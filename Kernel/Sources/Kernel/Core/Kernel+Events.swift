@@ -1,0 +1,81 @@
+import Foundation
+
+extension Kernel {
+    /// What one delivery pass did.
+    public struct DeliveryReport: Sendable, Equatable {
+        public var delivered = 0
+        public var retrying = 0
+        public var failed = 0
+    }
+
+    /// Attempts after which an event is parked as failed (visible in `souk outbox list`).
+    static let maxDeliveryAttempts = 10
+
+    /// Delivers due events from the outbox to their subscribers. Each subscriber runs in a
+    /// transaction of its own that also records its delivery, so a crash at any point
+    /// neither loses an event nor runs a subscriber's writes twice. Called after every
+    /// mutation and at start-up; hosts that stay up also call it periodically.
+    @discardableResult
+    public func deliverPendingEvents(limit: Int = 200) -> DeliveryReport {
+        var report = DeliveryReport()
+        let now = clock.millis
+        guard let due = try? store.read({ tx in
+            try tx.query("""
+                SELECT id, shop_id, event, payload, correlation_id, attempts FROM souk_outbox
+                WHERE delivered_at IS NULL AND failed_at IS NULL AND next_attempt_at <= ? ORDER BY id LIMIT ?
+                """, [now, limit])
+        }) else { return report }
+        for row in due {
+            guard let id = try? row.int64("id"), let shopID = try? row.int64("shop_id"), let event = try? row.string("event"),
+                  let payload = try? row.string("payload"), let correlation = try? row.string("correlation_id"),
+                  let attempts = try? row.int("attempts") else { continue }
+            var lastError: String?
+            for entry in hooks.handlers(.event, event) {
+                guard let handler = entry.handler as? EventHandler else { continue }
+                do {
+                    try store.write { tx in
+                        let done = try !tx.query("SELECT 1 FROM souk_outbox_deliveries WHERE outbox_id = ? AND subscriber = ?",
+                                                 [id, entry.subscriberID]).isEmpty
+                        if done { return }
+                        let shop = try shopRef(id: shopID, in: tx)
+                        let enabled = try shop.map { try enabledPlugins(shopID: $0.id, in: tx).contains(entry.pluginID) } ?? true
+                        if entry.pluginID == "kernel" || enabled {
+                            let context = OperationContext(shop: shop, actor: .system, isOperator: true,
+                                                           correlationID: correlation, clock: clock)
+                            let scope = OperationScope(kernel: self, context: context, input: OperationInput(values: [:]),
+                                                       operation: "event:\(event)", transaction: tx)
+                            try handler(payload, scope)
+                        }
+                        try tx.execute("INSERT INTO souk_outbox_deliveries (outbox_id, subscriber, delivered_at) VALUES (?, ?, ?)",
+                                       [id, entry.subscriberID, clock.millis])
+                    }
+                } catch {
+                    lastError = "\(entry.subscriberID): \(KernelError.wrap(error).message)"
+                }
+            }
+            do {
+                try store.write { tx in
+                    if let lastError {
+                        let tries = attempts + 1
+                        let backoff = min(Int64(1000) << Int64(min(tries, 12)), 3_600_000)
+                        try tx.execute("""
+                            UPDATE souk_outbox SET attempts = ?, last_error = ?, next_attempt_at = ?,
+                            failed_at = CASE WHEN ? >= ? THEN ? ELSE NULL END WHERE id = ?
+                            """, [tries, lastError, clock.millis + backoff, tries, Self.maxDeliveryAttempts, clock.millis, id])
+                    } else {
+                        try tx.execute("UPDATE souk_outbox SET delivered_at = ? WHERE id = ? AND delivered_at IS NULL", [clock.millis, id])
+                    }
+                }
+                if lastError == nil { report.delivered += 1 } else if attempts + 1 >= Self.maxDeliveryAttempts { report.failed += 1 } else { report.retrying += 1 }
+            } catch {
+                report.retrying += 1
+            }
+        }
+        return report
+    }
+
+    func shopRef(id: Int64, in tx: Transaction) throws -> ShopRef? {
+        guard id != 0, let row = try tx.query("SELECT id, code, currency FROM souk_shops WHERE id = ?", [id]).first else { return nil }
+        return ShopRef(id: try row.int64("id"), code: try row.string("code"), currency: try row.string("currency"))
+    }
+}

@@ -1,0 +1,151 @@
+import Foundation
+
+extension Kernel {
+    /// True once `initialize` has created the first operator.
+    public func isInitialized() throws -> Bool {
+        try store.read { tx in try !tx.query("SELECT 1 FROM souk_staff WHERE is_operator = 1 LIMIT 1").isEmpty }
+    }
+
+    /// Creates the first operator of a new installation. Refused once one exists.
+    public func initialize(operatorEmail: String, password: String, allowDynamicPlugins: Bool) throws -> StaffAccount {
+        let email = try FieldType.email.validate(.string(operatorEmail), field: "operator-email").stringValue!
+        try Self.checkPasswordStrength(password, field: "password")
+        let hash = try PasswordHasher.hash(password)
+        let now = clock.millis
+        return try store.write { tx in
+            guard try tx.query("SELECT 1 FROM souk_staff WHERE is_operator = 1 LIMIT 1").isEmpty else {
+                throw KernelError(.conflict, "this data folder is already initialised; sign in with an operator account instead")
+            }
+            try tx.execute("INSERT INTO souk_staff (email, name, password_hash, is_operator, password_changed_at, created_at) VALUES (?, '', ?, 1, ?, ?)",
+                           [email, hash, now, now])
+            try tx.execute("INSERT OR REPLACE INTO souk_installation (key, value) VALUES ('allow_dynamic_plugins', ?)",
+                           [allowDynamicPlugins ? "true" : "false"])
+            try auditPlatform("installation.init", actor: "system", entity: "staff:\(email)",
+                              change: ["operator": .string(email), "allow_dynamic_plugins": .bool(allowDynamicPlugins)],
+                              correlationID: SecureRandom.token(prefix: "req_", byteCount: 8), in: tx)
+            return try StaffAccount(row: tx.query("SELECT * FROM souk_staff WHERE email = ?", [email])[0])
+        }
+    }
+
+    static func checkPasswordStrength(_ password: String, field: String) throws {
+        guard password.count >= SignInPolicy.minimumPasswordLength else {
+            throw KernelError.invalid(field, "the password must have at least \(SignInPolicy.minimumPasswordLength) characters")
+        }
+    }
+
+    /// Checks a password, counting failures: the fifth failure in a row locks the account.
+    /// Unknown emails and wrong passwords get the same message.
+    public func verifyPassword(email: String, password: String) throws -> StaffAccount {
+        enum Outcome { case ok(StaffAccount), wrong, locked(Int64) }
+        let email = email.lowercased()
+        let now = clock.millis
+        let correlation = SecureRandom.token(prefix: "req_", byteCount: 8)
+        let outcome: Outcome = try store.write { tx in
+            guard let row = try tx.query("SELECT * FROM souk_staff WHERE email = ?", [email]).first else {
+                try auditPlatform("auth.sign_in", actor: "anonymous", entity: "staff:\(email)",
+                                  change: ["reason": "unknown email"], outcome: "denied", correlationID: correlation, in: tx)
+                return .wrong
+            }
+            let staff = try StaffAccount(row: row)
+            if let until = try row.optionalInt("locked_until"), Int64(until) > now {
+                try auditPlatform("auth.sign_in", actor: staff.actor.description, entity: "staff:\(email)",
+                                  change: ["reason": "account locked"], outcome: "denied", correlationID: correlation, in: tx)
+                return .locked(Int64(until))
+            }
+            if PasswordHasher.verify(password, against: try row.string("password_hash")) {
+                try tx.execute("UPDATE souk_staff SET failed_sign_ins = 0, locked_until = NULL WHERE id = ?", [staff.id])
+                return .ok(staff)
+            }
+            let failures = try row.int("failed_sign_ins") + 1
+            let lockUntil: Int64? = failures >= SignInPolicy.maxFailures ? now + SignInPolicy.lockMillis : nil
+            try tx.execute("UPDATE souk_staff SET failed_sign_ins = ?, locked_until = ? WHERE id = ?",
+                           [lockUntil == nil ? failures : 0, lockUntil, staff.id])
+            try auditPlatform("auth.sign_in", actor: staff.actor.description, entity: "staff:\(email)",
+                              change: ["reason": "wrong password", "failures": .int(Int64(failures)), "locked": .bool(lockUntil != nil)],
+                              outcome: "denied", correlationID: correlation, in: tx)
+            return .wrong
+        }
+        switch outcome {
+        case .ok(let staff): return staff
+        case .wrong: throw KernelError(.unauthenticated, "wrong email or password")
+        case .locked(let until):
+            throw KernelError(.accountLocked,
+                "account \(email) is locked after \(SignInPolicy.maxFailures) failed sign-ins until \(Validation.isoString(millis: until)); wait or ask an operator")
+        }
+    }
+
+    /// Signs in and creates a session. The token is returned once and stored only hashed.
+    public func signIn(email: String, password: String) throws -> StaffSession {
+        let staff = try verifyPassword(email: email, password: password)
+        let token = SecureRandom.token(prefix: "souk_")
+        let now = clock.millis
+        let expires = now + SignInPolicy.sessionMillis
+        try store.write { tx in
+            try tx.execute("DELETE FROM souk_sessions WHERE expires_at <= ?", [now])
+            try tx.execute("INSERT INTO souk_sessions (token_hash, staff_id, created_at, expires_at) VALUES (?, ?, ?, ?)",
+                           [SHA256.hex(token), staff.id, now, expires])
+            try auditPlatform("auth.sign_in", actor: staff.actor.description, entity: "staff:\(staff.email)",
+                              change: ["expires_at": .string(Validation.isoString(millis: expires))],
+                              correlationID: SecureRandom.token(prefix: "req_", byteCount: 8), in: tx)
+        }
+        return StaffSession(token: token, staff: staff, expiresAt: expires)
+    }
+
+    /// The staff member a session token belongs to; expired or unknown tokens are refused.
+    public func authenticate(token: String) throws -> StaffAccount {
+        let now = clock.millis
+        return try store.read { tx in
+            guard let row = try tx.query("""
+                SELECT s.* FROM souk_sessions t JOIN souk_staff s ON s.id = t.staff_id
+                WHERE t.token_hash = ? AND t.expires_at > ?
+                """, [SHA256.hex(token), now]).first else {
+                throw KernelError(.unauthenticated, "the token is unknown or expired; sign in again with: souk login --email EMAIL")
+            }
+            return try StaffAccount(row: row)
+        }
+    }
+
+    /// Builds the context for `staff` acting in the shop with `shopCode` (or on the
+    /// platform when nil), with the permissions their memberships give there.
+    public func context(for staff: StaffAccount?, shopCode: String?, correlationID: String? = nil,
+                        idempotencyKey: String? = nil) throws -> OperationContext {
+        try store.read { tx in
+            var shop: ShopRef?
+            if let shopCode { shop = try self.shop(code: shopCode, in: tx) }
+            var permissions: Set<Permission> = []
+            if let staff, let shop, !staff.isOperator {
+                permissions = try self.permissions(staffID: staff.id, shopID: shop.id, in: tx)
+            }
+            return OperationContext(shop: shop, actor: staff?.actor ?? .anonymous, permissions: permissions,
+                                    isOperator: staff?.isOperator ?? false,
+                                    correlationID: correlationID ?? SecureRandom.token(prefix: "req_", byteCount: 8),
+                                    idempotencyKey: idempotencyKey, clock: clock)
+        }
+    }
+
+    func shop(code: String, in tx: Transaction) throws -> ShopRef {
+        guard let row = try tx.query("SELECT id, code, currency FROM souk_shops WHERE code = ?", [code]).first else {
+            throw KernelError.notFound("no shop with code '\(code)'; `souk shop list` shows the shops you can see")
+        }
+        return ShopRef(id: try row.int64("id"), code: try row.string("code"), currency: try row.string("currency"))
+    }
+
+    /// The union of the permissions of a staff member's roles in a shop. Read afresh each
+    /// time, so a role change takes effect on the next operation.
+    func permissions(staffID: Int64, shopID: Int64, in tx: Transaction) throws -> Set<Permission> {
+        var result: Set<Permission> = []
+        for row in try tx.query("SELECT role FROM souk_memberships WHERE staff_id = ? AND shop_id = ?", [staffID, shopID]) {
+            result.formUnion(try rolePermissions(try row.string("role"), shopID: shopID, in: tx) ?? [])
+        }
+        return result
+    }
+
+    /// The permissions of a built-in or custom role; nil when the shop has no such role.
+    func rolePermissions(_ role: String, shopID: Int64, in tx: Transaction) throws -> Set<Permission>? {
+        if let builtIn = BuiltInRole(rawValue: role) { return permissions(of: builtIn) }
+        guard let row = try tx.query("SELECT permissions FROM souk_roles WHERE shop_id = ? AND name = ?", [shopID, role]).first else {
+            return nil
+        }
+        return Set(try row.string("permissions").split(separator: ",").map { Permission(String($0)) })
+    }
+}

@@ -1,0 +1,135 @@
+import Foundation
+
+extension Kernel {
+    /// Performs an operation: checks the shop, the actor and the permission, validates the
+    /// input, runs the handler (mutations in one write transaction, with the audit entry
+    /// and any events), then delivers the events. A refusal of permission is audited.
+    ///
+    /// `input` holds typed values (use `FieldType.parse` to turn host text into them).
+    @discardableResult
+    public func perform(_ name: String, input: Value.Object = [:], context: OperationContext) throws -> Value {
+        try perform(name, input: input, context: context, within: nil)
+    }
+
+    func perform(_ name: String, input raw: Value.Object, context: OperationContext, within outer: OperationScope?) throws -> Value {
+        guard let operation = operations[name] else {
+            throw KernelError.notFound("unknown operation '\(name)'")
+        }
+        if operation.scope == .shop, context.shop == nil {
+            throw KernelError.invalid("shop", "\(name) needs a shop: pass --shop CODE")
+        }
+        if case .anonymous = context.actor, operation.permission != nil || operation.mutates {
+            throw KernelError(.unauthenticated, "\(name) needs a signed-in actor: use --as EMAIL or --token TOKEN")
+        }
+        if let permission = operation.permission, !context.holds(permission) {
+            let error = KernelError.denied(Self.denialMessage(context, permission))
+            if outer == nil { recordDenial(operation: name, context: context, error: error) }
+            throw error
+        }
+        do {
+            let result: Value
+            if let outer {
+                try checkEnabled(operation, context: context, in: outer.transaction)
+                let input = try operation.validate(raw)
+                result = try outer.transaction.savepoint {
+                    try run(operation, input: input, context: context, transaction: outer.transaction)
+                }
+            } else if operation.mutates {
+                result = try store.write { tx in
+                    try checkEnabled(operation, context: context, in: tx)
+                    let input = try operation.validate(raw)
+                    return try runIdempotent(operation, input: input, context: context, transaction: tx)
+                }
+                deliverPendingEvents()
+            } else {
+                result = try store.read { tx in
+                    try checkEnabled(operation, context: context, in: tx)
+                    return try run(operation, input: try operation.validate(raw), context: context, transaction: tx)
+                }
+            }
+            return result
+        } catch let error as KernelError where error.code == .permissionDenied {
+            // A handler's own refusal (e.g. granting more than one holds) is audited too.
+            if outer == nil { recordDenial(operation: name, context: context, error: error) }
+            throw error
+        } catch {
+            throw KernelError.wrap(error)
+        }
+    }
+
+    static func denialMessage(_ context: OperationContext, _ permission: Permission) -> String {
+        let who: String
+        switch context.actor {
+        case .staff(_, let email): who = email
+        default: who = context.actor.description
+        }
+        let place = context.shop.map { "in shop '\($0.code)'" } ?? "on the platform"
+        return "\(who) lacks permission '\(permission)' \(place)"
+    }
+
+    private func checkEnabled(_ operation: Operation, context: OperationContext, in tx: Transaction) throws {
+        guard operation.pluginID != "kernel", let shop = context.shop else { return }
+        guard try enabledPlugins(shopID: shop.id, in: tx).contains(operation.pluginID) else {
+            throw KernelError(.pluginDisabled,
+                "plugin '\(operation.pluginID)' is disabled in shop '\(shop.code)'; enable it with: souk plugin enable \(operation.pluginID) --shop \(shop.code)")
+        }
+    }
+
+    private func runIdempotent(_ operation: Operation, input: OperationInput, context: OperationContext,
+                               transaction tx: Transaction) throws -> Value {
+        guard let key = context.idempotencyKey else {
+            return try run(operation, input: input, context: context, transaction: tx)
+        }
+        let shopID = context.shop?.id ?? 0
+        let requestHash = SHA256.hex(operation.name + "\u{0}" + JSON.encode(.object(input.values)))
+        if let previous = try tx.query("SELECT operation, request_hash, response FROM souk_idempotency WHERE shop_id = ? AND key = ?",
+                                       [shopID, key]).first {
+            guard try previous.string("operation") == operation.name, try previous.string("request_hash") == requestHash else {
+                throw KernelError(.conflict, "idempotency key '\(key)' was already used for a different request (\(try previous.string("operation")))")
+            }
+            return try JSON.decode(try previous.string("response"))
+        }
+        let result = try run(operation, input: input, context: context, transaction: tx)
+        try tx.execute("INSERT INTO souk_idempotency (shop_id, key, operation, request_hash, response, created_at) VALUES (?, ?, ?, ?, ?, ?)",
+                       [shopID, key, operation.name, requestHash, JSON.encode(result), context.clock.millis])
+        return result
+    }
+
+    private func run(_ operation: Operation, input: OperationInput, context: OperationContext, transaction tx: Transaction) throws -> Value {
+        let scope = OperationScope(kernel: self, context: context, input: input, operation: operation.name, transaction: tx)
+        let result = try operation.handler(scope)
+        if operation.mutates {
+            var change = Value.Object()
+            for (key, value) in input.values where !(operation.fields.first { $0.name == key }?.secret ?? false) {
+                change[key] = value
+            }
+            try AuditLog.append(AuditLog.Record(
+                shopID: context.shop?.id ?? 0, actor: context.actor.description, operation: operation.name,
+                entity: scope.auditEntity ?? operation.name, change: scope.auditChange ?? .object(change),
+                correlationID: context.correlationID, outcome: "ok"), at: context.clock.millis, in: tx)
+        }
+        return result
+    }
+
+    /// Writes a `denied` audit entry in a transaction of its own (the refused work rolled
+    /// back or never started). Failing to audit is reported but does not hide the denial.
+    func recordDenial(operation: String, context: OperationContext, error: KernelError) {
+        do {
+            try store.write { tx in
+                try AuditLog.append(AuditLog.Record(
+                    shopID: context.shop?.id ?? 0, actor: context.actor.description, operation: operation,
+                    entity: operation, change: ["reason": .string(error.message)],
+                    correlationID: context.correlationID, outcome: "denied"), at: context.clock.millis, in: tx)
+            }
+        } catch {
+            FileHandle.standardError.write(Data("souk: could not audit a denial: \(error)\n".utf8))
+        }
+    }
+
+    /// Audits a kernel action that is not an operation (init, sign-in) on the platform chain.
+    func auditPlatform(_ operation: String, actor: String, entity: String, change: Value, outcome: String = "ok",
+                       correlationID: String, in tx: Transaction) throws {
+        try AuditLog.append(AuditLog.Record(shopID: 0, actor: actor, operation: operation, entity: entity, change: change,
+                                            correlationID: correlationID, outcome: outcome), at: clock.millis, in: tx)
+    }
+}

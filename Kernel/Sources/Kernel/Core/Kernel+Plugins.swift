@@ -1,0 +1,34 @@
+extension Kernel {
+    /// The plugins enabled in a shop: those switched on, plus those enabled by default
+    /// and never switched off.
+    func enabledPlugins(shopID: Int64, in tx: Transaction) throws -> Set<String> {
+        var choices: [String: Bool] = [:]
+        for row in try tx.query("SELECT plugin_id, enabled FROM souk_plugin_shops WHERE shop_id = ?", [shopID]) {
+            choices[try row.string("plugin_id")] = try row.bool("enabled")
+        }
+        return Set(loaded.filter { choices[$0.manifest.id] ?? $0.manifest.enabledByDefault }.map(\.manifest.id))
+    }
+
+    /// A plugin's setting in a shop, or the manifest's default.
+    func setting(plugin: String, key: String, shopID: Int64, in tx: Transaction) throws -> Value {
+        guard let spec = settingSpec(plugin: plugin, key: key) else {
+            throw KernelError.notFound("plugin '\(plugin)' declares no setting '\(key)'")
+        }
+        if let row = try tx.query("SELECT value FROM souk_settings WHERE shop_id = ? AND plugin_id = ? AND key = ?",
+                                  [shopID, plugin, key]).first {
+            return try JSON.decode(try row.string("value"))
+        }
+        return spec.defaultValue
+    }
+
+    func settingSpec(plugin: String, key: String) -> SettingSpec? {
+        loaded.first { $0.manifest.id == plugin }?.manifest.settings.first { $0.key == key }
+    }
+
+    /// Whether this installation lets `.so` plugins load (`souk init --allow-dynamic-plugins`).
+    public func allowsDynamicPlugins() throws -> Bool {
+        try store.read { tx in
+            try tx.query("SELECT value FROM souk_installation WHERE key = 'allow_dynamic_plugins'").first?.string("value") == "true"
+        }
+    }
+}

@@ -1,0 +1,53 @@
+/// The kernel's own tables. Every row of shop data carries `shop_id`; platform rows use
+/// shop 0 where a shop column is needed (the audit chain of the platform).
+enum KernelSchema {
+    static let migrations: [Migration] = [
+        Migration(version: 1, name: "kernel tables", sql: """
+            CREATE TABLE souk_installation (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+            CREATE TABLE souk_shops (
+                id INTEGER PRIMARY KEY, code TEXT NOT NULL UNIQUE, name TEXT NOT NULL,
+                currency TEXT NOT NULL, timezone TEXT NOT NULL, phone TEXT, email TEXT, address TEXT,
+                business_hours TEXT, logo_url TEXT, description TEXT,
+                created_at INTEGER NOT NULL, updated_at INTEGER NOT NULL);
+            CREATE TABLE souk_staff (
+                id INTEGER PRIMARY KEY, email TEXT NOT NULL UNIQUE, name TEXT NOT NULL DEFAULT '',
+                password_hash TEXT NOT NULL, is_operator INTEGER NOT NULL DEFAULT 0,
+                failed_sign_ins INTEGER NOT NULL DEFAULT 0, locked_until INTEGER,
+                password_changed_at INTEGER NOT NULL, created_at INTEGER NOT NULL);
+            CREATE TABLE souk_sessions (
+                token_hash TEXT PRIMARY KEY, staff_id INTEGER NOT NULL REFERENCES souk_staff(id),
+                created_at INTEGER NOT NULL, expires_at INTEGER NOT NULL);
+            CREATE TABLE souk_roles (
+                shop_id INTEGER NOT NULL REFERENCES souk_shops(id), name TEXT NOT NULL,
+                permissions TEXT NOT NULL, created_at INTEGER NOT NULL, PRIMARY KEY (shop_id, name));
+            CREATE TABLE souk_memberships (
+                staff_id INTEGER NOT NULL REFERENCES souk_staff(id), shop_id INTEGER NOT NULL REFERENCES souk_shops(id),
+                role TEXT NOT NULL, granted_by TEXT NOT NULL, granted_at INTEGER NOT NULL,
+                PRIMARY KEY (staff_id, shop_id, role));
+            CREATE INDEX souk_memberships_shop ON souk_memberships (shop_id);
+            CREATE TABLE souk_audit (
+                id INTEGER PRIMARY KEY, shop_id INTEGER NOT NULL, seq INTEGER NOT NULL, at INTEGER NOT NULL,
+                actor TEXT NOT NULL, operation TEXT NOT NULL, entity TEXT NOT NULL, change TEXT NOT NULL,
+                correlation_id TEXT NOT NULL, outcome TEXT NOT NULL, prev_hash TEXT NOT NULL, hash TEXT NOT NULL);
+            CREATE INDEX souk_audit_chain ON souk_audit (shop_id, seq);
+            CREATE TABLE souk_audit_heads (shop_id INTEGER PRIMARY KEY, seq INTEGER NOT NULL, hash TEXT NOT NULL);
+            CREATE TABLE souk_outbox (
+                id INTEGER PRIMARY KEY, shop_id INTEGER NOT NULL, event TEXT NOT NULL, payload TEXT NOT NULL,
+                correlation_id TEXT NOT NULL, created_at INTEGER NOT NULL, attempts INTEGER NOT NULL DEFAULT 0,
+                next_attempt_at INTEGER NOT NULL, delivered_at INTEGER, failed_at INTEGER, last_error TEXT);
+            CREATE INDEX souk_outbox_pending ON souk_outbox (delivered_at, failed_at, next_attempt_at);
+            CREATE TABLE souk_outbox_deliveries (
+                outbox_id INTEGER NOT NULL REFERENCES souk_outbox(id), subscriber TEXT NOT NULL,
+                delivered_at INTEGER NOT NULL, PRIMARY KEY (outbox_id, subscriber));
+            CREATE TABLE souk_idempotency (
+                shop_id INTEGER NOT NULL, key TEXT NOT NULL, operation TEXT NOT NULL, request_hash TEXT NOT NULL,
+                response TEXT NOT NULL, created_at INTEGER NOT NULL, PRIMARY KEY (shop_id, key));
+            CREATE TABLE souk_plugin_shops (
+                shop_id INTEGER NOT NULL REFERENCES souk_shops(id), plugin_id TEXT NOT NULL,
+                enabled INTEGER NOT NULL, changed_at INTEGER NOT NULL, PRIMARY KEY (shop_id, plugin_id));
+            CREATE TABLE souk_settings (
+                shop_id INTEGER NOT NULL REFERENCES souk_shops(id), plugin_id TEXT NOT NULL, key TEXT NOT NULL,
+                value TEXT NOT NULL, PRIMARY KEY (shop_id, plugin_id, key));
+            """),
+    ]
+}

@@ -1,0 +1,90 @@
+import Foundation
+
+/// Holds the handlers of every filter, guard and event subscriber.
+///
+/// Handlers are typed by their hook; a hook name declared twice with different payload
+/// types is refused when the second handler registers, so a typo'd or mistyped hook fails
+/// loudly instead of silently never firing.
+public final class HookBus: @unchecked Sendable {
+    enum Kind: String { case filter, `guard`, event }
+
+    struct Entry {
+        let token: HookToken
+        let pluginID: String
+        let priority: Int
+        /// For event subscribers: the stable id used to record delivery.
+        let subscriberID: String
+        let handler: Any
+    }
+
+    private let lock = NSLock()
+    private var entries: [String: [Entry]] = [:]
+    private var payloadTypes: [String: (ObjectIdentifier, String)] = [:]
+    private var nextID = 0
+
+    init() {}
+
+    private func key(_ kind: Kind, _ name: String) -> String { "\(kind.rawValue):\(name)" }
+
+    func reserveToken() -> HookToken {
+        lock.lock()
+        defer { lock.unlock() }
+        nextID += 1
+        return HookToken(id: nextID)
+    }
+
+    func add(token: HookToken, kind: Kind, name: String, payload: Any.Type, pluginID: String, priority: Int,
+             subscriberID: String = "", handler: Any) throws {
+        lock.lock()
+        defer { lock.unlock() }
+        let hookKey = key(kind, name)
+        let typeID = ObjectIdentifier(payload)
+        if let (known, knownName) = payloadTypes[hookKey], known != typeID {
+            throw KernelError(.conflict,
+                "\(kind.rawValue) hook '\(name)' is declared with payload \(knownName) but plugin '\(pluginID)' registers a handler for \(String(reflecting: payload))")
+        }
+        if kind == .event, entries[hookKey, default: []].contains(where: { $0.subscriberID == subscriberID }) {
+            throw KernelError(.conflict, "event '\(name)' already has a subscriber named '\(subscriberID)'")
+        }
+        payloadTypes[hookKey] = (typeID, String(reflecting: payload))
+        entries[hookKey, default: []].append(
+            Entry(token: token, pluginID: pluginID, priority: priority, subscriberID: subscriberID, handler: handler))
+        // Stable sort: priority first, registration order among equals.
+        entries[hookKey] = entries[hookKey]!.enumerated()
+            .sorted { ($0.element.priority, $0.offset) < ($1.element.priority, $1.offset) }
+            .map(\.element)
+    }
+
+    /// Removes a handler. Returns false when the token was already removed.
+    @discardableResult
+    public func remove(_ token: HookToken) -> Bool {
+        lock.lock()
+        defer { lock.unlock() }
+        for (hookKey, list) in entries {
+            if let index = list.firstIndex(where: { $0.token == token }) {
+                entries[hookKey]!.remove(at: index)
+                return true
+            }
+        }
+        return false
+    }
+
+    func handlers(_ kind: Kind, _ name: String) -> [Entry] {
+        lock.lock()
+        defer { lock.unlock() }
+        return entries[key(kind, name)] ?? []
+    }
+
+    /// Every registered hook name by kind, for `plugin list` and the catalogue.
+    func registrations(of pluginID: String) -> [String] {
+        lock.lock()
+        defer { lock.unlock() }
+        return entries.flatMap { hookKey, list in
+            list.filter { $0.pluginID == pluginID }.map { _ in hookKey }
+        }.sorted()
+    }
+}
+
+typealias FilterHandler<V> = @Sendable (inout V, OperationScope) throws -> Void
+typealias GuardHandler<S> = @Sendable (S, OperationScope) throws -> GuardVerdict
+typealias EventHandler = @Sendable (String, OperationScope) throws -> Void

@@ -1,0 +1,88 @@
+enum AuditOperations {
+    static let all: [Operation] = [list, verify]
+
+    /// Audit reads take an optional shop: with one, `audit.read` there is needed; without,
+    /// only an operator may read across the installation.
+    static func chains(_ scope: OperationScope) throws -> [Int64]? {
+        if let shop = scope.context.shop {
+            try GrantRules.ensureHolds(["audit.read"], scope, shop: shop, doing: "read the audit log")
+            return [shop.id]
+        }
+        guard scope.context.isOperator else {
+            throw KernelError.denied("only an operator can read the audit log of the whole installation; pass --shop CODE")
+        }
+        return nil
+    }
+
+    static let list = Operation(
+        name: "audit.list", summary: "List audit entries, newest first",
+        fields: [
+            Field("actor", help: "only entries whose actor contains this text (e.g. an email)"),
+            Field("operation", help: "only this operation, e.g. shop.update"),
+            Field("entity", help: "only this entity, e.g. shop:north"),
+            Field("outcome", help: "ok or denied"),
+            Field("since", .dateTime, help: "from this time (ISO 8601)"),
+            Field("until", .dateTime, help: "before this time (ISO 8601)"),
+            Field("limit", .int, help: "at most this many entries (default 50)"),
+        ],
+        permission: nil, mutates: false, scope: .platform
+    ) { scope in
+        let input = scope.input
+        var sql = "SELECT * FROM souk_audit WHERE 1 = 1"
+        var parameters: [any SQLBindable] = []
+        if let shops = try chains(scope) { sql += " AND shop_id = ?"; parameters.append(shops[0]) }
+        if let actor = input.optionalString("actor") { sql += " AND instr(actor, ?) > 0"; parameters.append(actor) }
+        if let operation = input.optionalString("operation") { sql += " AND operation = ?"; parameters.append(operation) }
+        if let entity = input.optionalString("entity") { sql += " AND entity = ?"; parameters.append(entity) }
+        if let outcome = input.optionalString("outcome") { sql += " AND outcome = ?"; parameters.append(outcome) }
+        if let since = input.optionalString("since").flatMap(Validation.parseDate) {
+            sql += " AND at >= ?"; parameters.append(Int64(since.timeIntervalSince1970 * 1000))
+        }
+        if let until = input.optionalString("until").flatMap(Validation.parseDate) {
+            sql += " AND at < ?"; parameters.append(Int64(until.timeIntervalSince1970 * 1000))
+        }
+        let limit = input.optionalInt("limit") ?? 50
+        guard (1...10_000).contains(limit) else { throw KernelError.invalid("limit", "limit must be between 1 and 10000") }
+        sql += " ORDER BY at DESC, id DESC LIMIT ?"
+        parameters.append(limit)
+        let shopCodes = Dictionary(uniqueKeysWithValues: try scope.transaction.query("SELECT id, code FROM souk_shops").map {
+            (try $0.int64("id"), try $0.string("code"))
+        })
+        return .array(try scope.transaction.query(sql, parameters).map { row in
+            let entry = try AuditEntry(row: row)
+            guard case .object(var object) = entry.value else { return entry.value }
+            object["shop_id"] = nil
+            var shaped: Value.Object = ["seq": object["seq"]!, "at": object["at"]!, "shop": .string(shopCodes[entry.shopID] ?? "platform")]
+            for (key, value) in object where !["id", "seq", "at"].contains(key) { shaped[key] = value }
+            return .object(shaped)
+        })
+    }
+
+    static let verify = Operation(
+        name: "audit.verify", summary: "Check the audit hash chains; name the first bad entry",
+        permission: nil, mutates: false, scope: .platform
+    ) { scope in
+        let tx = scope.transaction
+        let ids: [Int64]
+        if let only = try chains(scope) {
+            ids = only
+        } else {
+            ids = try tx.query("SELECT 0 AS id UNION SELECT id FROM souk_shops UNION SELECT DISTINCT shop_id FROM souk_audit ORDER BY id")
+                .map { try $0.int64("id") }
+        }
+        let codes = Dictionary(uniqueKeysWithValues: try tx.query("SELECT id, code FROM souk_shops").map { (try $0.int64("id"), try $0.string("code")) })
+        var reports: [Value] = []
+        var broken: [String] = []
+        for id in ids {
+            let report = try AuditLog.verify(shopID: id, in: tx)
+            let name = id == 0 ? "platform" : (codes[id] ?? "shop #\(id)")
+            reports.append(["chain": .string(name), "entries": .int(Int64(report.entries)),
+                            "status": .string(report.problem == nil ? "ok" : "BROKEN"), "problem": Value(report.problem)])
+            if let problem = report.problem { broken.append("\(name): \(problem)") }
+        }
+        if !broken.isEmpty {
+            throw KernelError(.auditBroken, "audit chain broken: " + broken.joined(separator: "; "))
+        }
+        return .array(reports)
+    }
+}

@@ -1,0 +1,20 @@
+enum OutboxOperations {
+    static let all: [Operation] = [list]
+
+    static let list = Operation(
+        name: "outbox.list", summary: "List events not yet delivered (pending or failed)",
+        fields: [Field("limit", .int, help: "at most this many (default 50)")],
+        permission: nil, mutates: false, scope: .platform
+    ) { scope in
+        guard scope.context.isOperator else { throw KernelError.denied("only an operator can read the outbox") }
+        let rows = try scope.transaction.query("""
+            SELECT id, shop_id, event, attempts, last_error, failed_at FROM souk_outbox
+            WHERE delivered_at IS NULL ORDER BY id LIMIT ?
+            """, [scope.input.optionalInt("limit") ?? 50])
+        return .array(try rows.map {
+            ["id": .int(try $0.int64("id")), "shop_id": .int(try $0.int64("shop_id")), "event": .string(try $0.string("event")),
+             "attempts": .int(try $0.int64("attempts")), "state": .string(try $0.optionalInt("failed_at") == nil ? "pending" : "failed"),
+             "last_error": Value(try $0.optionalString("last_error"))]
+        })
+    }
+}

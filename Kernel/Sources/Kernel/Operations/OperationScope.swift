@@ -1,0 +1,97 @@
+import Foundation
+
+/// The unit of work an operation handler (and every hook handler it triggers) runs in:
+/// the context, the validated input, the shop-scoped database inside the operation's
+/// transaction, and the hook bus.
+///
+/// Only valid during the handler call; do not keep it.
+public final class OperationScope {
+    public let kernel: Kernel
+    public let context: OperationContext
+    public let input: OperationInput
+    /// The name of the operation being performed.
+    public let operation: String
+    let transaction: Transaction
+    var auditEntity: String?
+    var auditChange: Value?
+    private var enabledCache: Set<String>?
+
+    init(kernel: Kernel, context: OperationContext, input: OperationInput, operation: String, transaction: Transaction) {
+        self.kernel = kernel
+        self.context = context
+        self.input = input
+        self.operation = operation
+        self.transaction = transaction
+    }
+
+    /// The shop-scoped database. Throws when the operation has no shop.
+    public var db: ShopDatabase {
+        get throws { ShopDatabase(transaction: transaction, shopID: try context.requireShop().id) }
+    }
+
+    /// Milliseconds since 1970 by the context's clock.
+    public var now: Int64 { context.clock.millis }
+
+    /// Sets what the audit entry of this operation records (by default the operation name
+    /// and its input without secrets).
+    public func audit(entity: String, change: Value) {
+        auditEntity = entity
+        auditChange = change
+    }
+
+    // MARK: Hooks
+
+    /// Passes `value` through the filter's handlers of plugins enabled in this shop.
+    public func filter<V>(_ hook: FilterHook<V>, _ value: V) throws -> V {
+        var value = value
+        for entry in kernel.hooks.handlers(.filter, hook.name) where try isEnabled(entry.pluginID) {
+            guard let handler = entry.handler as? FilterHandler<V> else { continue }
+            try handler(&value, self)
+        }
+        return value
+    }
+
+    /// Asks every guard handler; the first veto throws `vetoed` with its reason and the
+    /// operation rolls back.
+    public func check<S>(_ hook: GuardHook<S>, _ subject: S) throws {
+        for entry in kernel.hooks.handlers(.guard, hook.name) where try isEnabled(entry.pluginID) {
+            guard let handler = entry.handler as? GuardHandler<S> else { continue }
+            if case .veto(let reason) = try handler(subject, self) {
+                throw KernelError(.vetoed, "\(reason) (refused by \(entry.pluginID))")
+            }
+        }
+    }
+
+    /// Writes the event into the outbox inside this transaction. It is delivered to
+    /// subscribers after commit, and never if the transaction rolls back.
+    public func publish<P>(_ event: EventHook<P>, _ payload: P) throws {
+        guard transaction.isWritable else {
+            throw KernelError(.internal, "event '\(event.name)' published from read-only operation \(operation)")
+        }
+        let data = try JSONEncoder().encode(payload)
+        let now = self.now
+        try transaction.execute("""
+            INSERT INTO souk_outbox (shop_id, event, payload, correlation_id, created_at, next_attempt_at)
+            VALUES (?, ?, ?, ?, ?, ?)
+            """, [context.shop?.id ?? 0, event.name, String(decoding: data, as: UTF8.self), context.correlationID, now, now])
+    }
+
+    /// Performs another operation with this context, inside this transaction. Its
+    /// permission is checked and it is audited like any other.
+    public func perform(_ name: String, _ input: Value.Object = [:]) throws -> Value {
+        try kernel.perform(name, input: input, context: context, within: self)
+    }
+
+    /// A per-shop plugin setting, or its declared default.
+    public func setting(plugin: String, _ key: String) throws -> Value {
+        let shop = try context.requireShop()
+        return try kernel.setting(plugin: plugin, key: key, shopID: shop.id, in: transaction)
+    }
+
+    func isEnabled(_ pluginID: String) throws -> Bool {
+        if pluginID == "kernel" { return true }
+        guard let shop = context.shop else { return true }
+        if enabledCache == nil { enabledCache = try kernel.enabledPlugins(shopID: shop.id, in: transaction) }
+        return enabledCache!.contains(pluginID)
+    }
+}

@@ -1,0 +1,81 @@
+import Foundation
+
+/// Handed to `Plugin.register`. Registrations are staged and become visible only if
+/// `register` returns without throwing: a plugin whose init fails leaves nothing behind.
+/// After start-up the registrar is sealed and every call throws `registry_sealed`.
+public final class PluginRegistrar: @unchecked Sendable {
+    public let pluginID: String
+    let bus: HookBus
+    var operations: [Operation] = []
+    var hookAdds: [(HookBus) throws -> Void] = []
+    var reservedTokens: [HookToken] = []
+    var sealed = false
+
+    init(pluginID: String, bus: HookBus) {
+        self.pluginID = pluginID
+        self.bus = bus
+    }
+
+    private func checkOpen() throws {
+        if sealed {
+            throw KernelError(.registrySealed, "plugin '\(pluginID)' tried to register after start-up; register everything inside register(_:)")
+        }
+    }
+
+    /// Adds an operation. Its name must start with a group (`giftwrap.list`).
+    public func operation(_ operation: Operation) throws {
+        try checkOpen()
+        var operation = operation
+        operation.pluginID = pluginID
+        operations.append(operation)
+    }
+
+    /// Adds a filter handler; lower priorities run first. The token removes it later.
+    @discardableResult
+    public func filter<V>(_ hook: FilterHook<V>, priority: Int = 0,
+                          _ handler: @escaping @Sendable (inout V, OperationScope) throws -> Void) throws -> HookToken {
+        try checkOpen()
+        let id = pluginID
+        let token = bus.reserveToken()
+        reservedTokens.append(token)
+        hookAdds.append { bus in
+            try bus.add(token: token, kind: .filter, name: hook.name, payload: V.self, pluginID: id, priority: priority, handler: handler as FilterHandler<V>)
+        }
+        return token
+    }
+
+    /// Adds a guard handler; any handler may veto.
+    @discardableResult
+    public func `guard`<S>(_ hook: GuardHook<S>, priority: Int = 0,
+                           _ handler: @escaping @Sendable (S, OperationScope) throws -> GuardVerdict) throws -> HookToken {
+        try checkOpen()
+        let id = pluginID
+        let token = bus.reserveToken()
+        reservedTokens.append(token)
+        hookAdds.append { bus in
+            try bus.add(token: token, kind: .guard, name: hook.name, payload: S.self, pluginID: id, priority: priority, handler: handler as GuardHandler<S>)
+        }
+        return token
+    }
+
+    /// Subscribes to an event. `name` identifies the subscriber in the delivery records
+    /// and must stay stable across releases (it is how a retry knows what already ran).
+    public func subscribe<P>(_ event: EventHook<P>, name: String,
+                             _ handler: @escaping @Sendable (P, OperationScope) throws -> Void) throws -> HookToken {
+        try checkOpen()
+        let id = pluginID
+        let subscriber = "\(pluginID).\(name)"
+        let token = bus.reserveToken()
+        reservedTokens.append(token)
+        hookAdds.append { bus in
+            // Stored erased: delivery reads the payload back from the outbox as JSON text.
+            let erased: EventHandler = { json, scope in
+                let payload = try JSONDecoder().decode(P.self, from: Data(json.utf8))
+                try handler(payload, scope)
+            }
+            try bus.add(token: token, kind: .event, name: event.name, payload: P.self, pluginID: id, priority: 0,
+                        subscriberID: subscriber, handler: erased)
+        }
+        return token
+    }
+}

@@ -1,0 +1,66 @@
+/// A decoded result row. Accessors throw `storage_error` naming the column when the
+/// column is missing or holds a value of another type, instead of returning a default.
+public struct Row: Sendable {
+    public let columns: [String]
+    public let values: [SQLValue]
+
+    public init(columns: [String], values: [SQLValue]) {
+        self.columns = columns
+        self.values = values
+    }
+
+    public subscript(column: String) -> SQLValue? {
+        guard let index = columns.firstIndex(of: column) else { return nil }
+        return values[index]
+    }
+
+    private func value(_ column: String) throws -> SQLValue {
+        guard let value = self[column] else {
+            throw KernelError(.storage, "result has no column '\(column)'")
+        }
+        return value
+    }
+
+    private func mismatch(_ column: String, _ expected: String, _ got: SQLValue) -> KernelError {
+        KernelError(.storage, "column '\(column)' holds \(got), expected \(expected)")
+    }
+
+    public func int(_ column: String) throws -> Int {
+        switch try value(column) {
+        case .integer(let v): return Int(v)
+        case let other: throw mismatch(column, "an integer", other)
+        }
+    }
+
+    public func int64(_ column: String) throws -> Int64 {
+        switch try value(column) {
+        case .integer(let v): return v
+        case let other: throw mismatch(column, "an integer", other)
+        }
+    }
+
+    public func optionalInt(_ column: String) throws -> Int? {
+        switch try value(column) {
+        case .null: return nil
+        case .integer(let v): return Int(v)
+        case let other: throw mismatch(column, "an integer or NULL", other)
+        }
+    }
+
+    public func string(_ column: String) throws -> String {
+        switch try value(column) {
+        case .text(let v): return v
+        case let other: throw mismatch(column, "text", other)
+        }
+    }
+
+    public func optionalString(_ column: String) throws -> String? {
+        switch try value(column) {
+        case .null: return nil
+        case .text(let v): return v
+        case let other: throw mismatch(column, "text or NULL", other)
+        }
+    }
+
+    public func bool(_ column: String) throws -> Bool { try int64(column) != 0 }
+}

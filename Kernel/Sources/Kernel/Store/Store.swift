@@ -1,0 +1,80 @@
+import Foundation
+internal import CSQLite
+
+/// The entity store: one SQLite database file in WAL mode.
+///
+/// Writes are serialised through one writer connection (and, across processes, by
+/// `BEGIN IMMEDIATE` plus a busy timeout); reads run in parallel on a small pool of reader
+/// connections, each inside a snapshot transaction.
+public final class Store: @unchecked Sendable {
+    public let path: String
+    private let writer: Connection
+    /// Recursive so that a write issued from inside a write on the same thread nests as a
+    /// savepoint instead of deadlocking.
+    private let writeLock = NSRecursiveLock()
+    private var writeDepth = 0
+    private let readLock = NSLock()
+    private var idleReaders: [Connection] = []
+
+    /// Opens (creating when missing) the database at `path`.
+    public init(path: String) throws {
+        self.path = path
+        writer = try Connection(path: path, readOnly: false)
+        let mode = try writer.query("PRAGMA journal_mode = WAL")
+        guard case .text(let journal)? = mode.first?.values.first, journal.lowercased() == "wal" else {
+            throw KernelError(.storage, "cannot switch \(path) to WAL mode")
+        }
+        try writer.execute(script: "PRAGMA synchronous = NORMAL;")
+    }
+
+    /// Runs `body` in a write transaction that commits whole when it returns and rolls
+    /// back whole when it throws. A nested call joins the outer transaction through a
+    /// savepoint.
+    public func write<T>(_ body: (Transaction) throws -> T) throws -> T {
+        writeLock.lock()
+        defer { writeLock.unlock() }
+        let transaction = Transaction(connection: writer, isWritable: true)
+        if writeDepth > 0 {
+            writeDepth += 1
+            defer { writeDepth -= 1 }
+            return try transaction.savepoint { try body(transaction) }
+        }
+        try writer.execute(script: "BEGIN IMMEDIATE")
+        writeDepth = 1
+        defer { writeDepth = 0 }
+        do {
+            let result = try body(transaction)
+            try writer.execute(script: "COMMIT")
+            return result
+        } catch {
+            if !writer.isAutocommit { try? writer.execute(script: "ROLLBACK") }
+            throw error
+        }
+    }
+
+    /// Runs `body` on a consistent read snapshot. Reads run in parallel with each other and
+    /// with the writer.
+    public func read<T>(_ body: (Transaction) throws -> T) throws -> T {
+        let connection = try checkOutReader()
+        defer { checkIn(connection) }
+        try connection.execute(script: "BEGIN")
+        defer { try? connection.execute(script: "COMMIT") }
+        return try body(Transaction(connection: connection, isWritable: false))
+    }
+
+    private func checkOutReader() throws -> Connection {
+        readLock.lock()
+        if let connection = idleReaders.popLast() {
+            readLock.unlock()
+            return connection
+        }
+        readLock.unlock()
+        return try Connection(path: path, readOnly: true)
+    }
+
+    private func checkIn(_ connection: Connection) {
+        readLock.lock()
+        defer { readLock.unlock() }
+        if idleReaders.count < 8 { idleReaders.append(connection) }
+    }
+}

@@ -1,0 +1,53 @@
+/// A database transaction handed to a closure by `Store.write` or `Store.read`.
+///
+/// Everything done through it commits together when the closure returns, or rolls back
+/// together when it throws. Only valid inside that closure.
+public final class Transaction {
+    let connection: Connection
+    /// False for the snapshot given by `Store.read`: writes then fail in SQLite.
+    public let isWritable: Bool
+
+    init(connection: Connection, isWritable: Bool) {
+        self.connection = connection
+        self.isWritable = isWritable
+    }
+
+    /// Runs a query with positional (`?`) parameters.
+    public func query(_ sql: String, _ parameters: [any SQLBindable] = []) throws -> [Row] {
+        try connection.query(sql, parameters.map(\.sqlValue))
+    }
+
+    /// Runs a query with named (`:name`) parameters.
+    public func query(_ sql: String, named: [String: any SQLBindable]) throws -> [Row] {
+        try connection.query(sql, named: named.mapValues(\.sqlValue))
+    }
+
+    /// Runs a statement with positional parameters; returns the number of rows changed.
+    @discardableResult
+    public func execute(_ sql: String, _ parameters: [any SQLBindable] = []) throws -> Int {
+        try connection.execute(sql, parameters.map(\.sqlValue))
+    }
+
+    /// Runs a statement with named parameters; returns the number of rows changed.
+    @discardableResult
+    public func execute(_ sql: String, named: [String: any SQLBindable]) throws -> Int {
+        try connection.execute(sql, named: named.mapValues(\.sqlValue))
+    }
+
+    /// The rowid of the last row inserted through this connection.
+    public var lastInsertRowID: Int64 { connection.lastInsertRowID }
+
+    /// Runs `body` inside a savepoint: if it throws, only its own changes roll back and
+    /// the error propagates.
+    public func savepoint<T>(_ body: () throws -> T) throws -> T {
+        try connection.execute(script: "SAVEPOINT souk_nested")
+        do {
+            let result = try body()
+            try connection.execute(script: "RELEASE souk_nested")
+            return result
+        } catch {
+            try? connection.execute(script: "ROLLBACK TO souk_nested; RELEASE souk_nested")
+            throw error
+        }
+    }
+}

@@ -1,0 +1,218 @@
+import Foundation
+
+/// JSON text for `Value`, written by hand so that key order is kept and integers stay
+/// integers (no floating point ever reaches a money field).
+public enum JSON {
+    public static func encode(_ value: Value, pretty: Bool = false) -> String {
+        var out = ""
+        write(value, into: &out, pretty: pretty, indent: 0)
+        return out
+    }
+
+    private static func write(_ value: Value, into out: inout String, pretty: Bool, indent: Int) {
+        switch value {
+        case .null: out += "null"
+        case .bool(let b): out += b ? "true" : "false"
+        case .int(let i): out += String(i)
+        case .string(let s): writeString(s, into: &out)
+        case .array(let items):
+            if items.isEmpty { out += "[]"; return }
+            out += "["
+            for (index, item) in items.enumerated() {
+                if index > 0 { out += "," }
+                if pretty { out += "\n" + String(repeating: "  ", count: indent + 1) }
+                write(item, into: &out, pretty: pretty, indent: indent + 1)
+            }
+            if pretty { out += "\n" + String(repeating: "  ", count: indent) }
+            out += "]"
+        case .object(let object):
+            if object.isEmpty { out += "{}"; return }
+            out += "{"
+            var first = true
+            for (key, item) in object {
+                if !first { out += "," }
+                first = false
+                if pretty { out += "\n" + String(repeating: "  ", count: indent + 1) }
+                writeString(key, into: &out)
+                out += pretty ? ": " : ":"
+                write(item, into: &out, pretty: pretty, indent: indent + 1)
+            }
+            if pretty { out += "\n" + String(repeating: "  ", count: indent) }
+            out += "}"
+        }
+    }
+
+    private static func writeString(_ s: String, into out: inout String) {
+        out += "\""
+        for scalar in s.unicodeScalars {
+            switch scalar {
+            case "\"": out += "\\\""
+            case "\\": out += "\\\\"
+            case "\n": out += "\\n"
+            case "\r": out += "\\r"
+            case "\t": out += "\\t"
+            case let c where c.value < 0x20:
+                out += "\\u" + String(repeating: "0", count: 4 - String(c.value, radix: 16).count) + String(c.value, radix: 16)
+            default: out.unicodeScalars.append(scalar)
+            }
+        }
+        out += "\""
+    }
+
+    /// Parses JSON text. Fractional numbers are refused (amounts are integers of minor
+    /// units); so are integers beyond 64 bits.
+    public static func decode(_ text: String) throws -> Value {
+        var parser = Parser(bytes: Array(text.utf8))
+        let value = try parser.parseValue(depth: 0)
+        parser.skipWhitespace()
+        guard parser.index == parser.bytes.count else { throw parser.failure("unexpected text after the JSON value") }
+        return value
+    }
+
+    private struct Parser {
+        let bytes: [UInt8]
+        var index = 0
+
+        func failure(_ message: String) -> KernelError {
+            KernelError(.invalidInput, "invalid JSON at byte \(index): \(message)")
+        }
+
+        mutating func skipWhitespace() {
+            while index < bytes.count, [0x20, 0x09, 0x0A, 0x0D].contains(bytes[index]) { index += 1 }
+        }
+
+        mutating func parseValue(depth: Int) throws -> Value {
+            guard depth < 64 else { throw failure("nesting deeper than 64 levels") }
+            skipWhitespace()
+            guard index < bytes.count else { throw failure("unexpected end of input") }
+            switch bytes[index] {
+            case UInt8(ascii: "{"): return try parseObject(depth: depth)
+            case UInt8(ascii: "["): return try parseArray(depth: depth)
+            case UInt8(ascii: "\""): return .string(try parseString())
+            case UInt8(ascii: "t"): try expect("true"); return .bool(true)
+            case UInt8(ascii: "f"): try expect("false"); return .bool(false)
+            case UInt8(ascii: "n"): try expect("null"); return .null
+            default: return try parseNumber()
+            }
+        }
+
+        mutating func expect(_ word: String) throws {
+            let w = Array(word.utf8)
+            guard index + w.count <= bytes.count, Array(bytes[index..<index + w.count]) == w else {
+                throw failure("unexpected character")
+            }
+            index += w.count
+        }
+
+        mutating func parseNumber() throws -> Value {
+            let start = index
+            if index < bytes.count, bytes[index] == UInt8(ascii: "-") { index += 1 }
+            while index < bytes.count, (0x30...0x39).contains(bytes[index]) { index += 1 }
+            if index < bytes.count, [UInt8(ascii: "."), UInt8(ascii: "e"), UInt8(ascii: "E")].contains(bytes[index]) {
+                throw failure("only integers are accepted (amounts are in minor units)")
+            }
+            let text = String(decoding: bytes[start..<index], as: UTF8.self)
+            guard !text.isEmpty, text != "-" else { throw failure("unexpected character") }
+            guard let number = Int64(text) else { throw failure("number \(text) does not fit in 64 bits") }
+            return .int(number)
+        }
+
+        mutating func parseString() throws -> String {
+            index += 1
+            var scalars = String.UnicodeScalarView()
+            var chunkStart = index
+            func flush(_ s: inout String.UnicodeScalarView, _ from: Int, _ to: Int) {
+                s.append(contentsOf: String(decoding: bytes[from..<to], as: UTF8.self).unicodeScalars)
+            }
+            while index < bytes.count {
+                let byte = bytes[index]
+                if byte == UInt8(ascii: "\"") {
+                    flush(&scalars, chunkStart, index)
+                    index += 1
+                    return String(scalars)
+                }
+                if byte < 0x20 { throw failure("control character in string") }
+                if byte == UInt8(ascii: "\\") {
+                    flush(&scalars, chunkStart, index)
+                    index += 1
+                    guard index < bytes.count else { break }
+                    let escape = bytes[index]
+                    index += 1
+                    switch escape {
+                    case UInt8(ascii: "\""): scalars.append("\"")
+                    case UInt8(ascii: "\\"): scalars.append("\\")
+                    case UInt8(ascii: "/"): scalars.append("/")
+                    case UInt8(ascii: "b"): scalars.append("\u{08}")
+                    case UInt8(ascii: "f"): scalars.append("\u{0C}")
+                    case UInt8(ascii: "n"): scalars.append("\n")
+                    case UInt8(ascii: "r"): scalars.append("\r")
+                    case UInt8(ascii: "t"): scalars.append("\t")
+                    case UInt8(ascii: "u"):
+                        var code = try hex4()
+                        if (0xD800...0xDBFF).contains(code) {
+                            guard index + 1 < bytes.count, bytes[index] == UInt8(ascii: "\\"), bytes[index + 1] == UInt8(ascii: "u") else {
+                                throw failure("unpaired surrogate")
+                            }
+                            index += 2
+                            let low = try hex4()
+                            guard (0xDC00...0xDFFF).contains(low) else { throw failure("unpaired surrogate") }
+                            code = 0x10000 + ((code - 0xD800) << 10) + (low - 0xDC00)
+                        }
+                        guard let scalar = Unicode.Scalar(code) else { throw failure("invalid \\u escape") }
+                        scalars.append(scalar)
+                    default: throw failure("invalid escape")
+                    }
+                    chunkStart = index
+                    continue
+                }
+                index += 1
+            }
+            throw failure("unterminated string")
+        }
+
+        mutating func hex4() throws -> UInt32 {
+            guard index + 4 <= bytes.count, let code = UInt32(String(decoding: bytes[index..<index + 4], as: UTF8.self), radix: 16) else {
+                throw failure("invalid \\u escape")
+            }
+            index += 4
+            return code
+        }
+
+        mutating func parseArray(depth: Int) throws -> Value {
+            index += 1
+            var items: [Value] = []
+            skipWhitespace()
+            if index < bytes.count, bytes[index] == UInt8(ascii: "]") { index += 1; return .array(items) }
+            while true {
+                items.append(try parseValue(depth: depth + 1))
+                skipWhitespace()
+                guard index < bytes.count else { throw failure("unterminated array") }
+                if bytes[index] == UInt8(ascii: ",") { index += 1; continue }
+                if bytes[index] == UInt8(ascii: "]") { index += 1; return .array(items) }
+                throw failure("expected ',' or ']'")
+            }
+        }
+
+        mutating func parseObject(depth: Int) throws -> Value {
+            index += 1
+            var object = Value.Object()
+            skipWhitespace()
+            if index < bytes.count, bytes[index] == UInt8(ascii: "}") { index += 1; return .object(object) }
+            while true {
+                skipWhitespace()
+                guard index < bytes.count, bytes[index] == UInt8(ascii: "\"") else { throw failure("expected a key") }
+                let key = try parseString()
+                skipWhitespace()
+                guard index < bytes.count, bytes[index] == UInt8(ascii: ":") else { throw failure("expected ':'") }
+                index += 1
+                if object[key] != nil { throw failure("duplicate key '\(key)'") }
+                object[key] = try parseValue(depth: depth + 1)
+                skipWhitespace()
+                guard index < bytes.count else { throw failure("unterminated object") }
+                if bytes[index] == UInt8(ascii: ",") { index += 1; continue }
+                if bytes[index] == UInt8(ascii: "}") { index += 1; return .object(object) }
+                throw failure("expected ',' or '}'")
+            }
+        }
+    }
+}

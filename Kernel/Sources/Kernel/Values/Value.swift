@@ -1,0 +1,87 @@
+/// A JSON-shaped value: operation inputs and outputs, event payloads, audit changes.
+///
+/// Objects keep their keys in insertion order so that every host prints fields in the
+/// order the operation wrote them. Numbers are integers only: money is minor units.
+public enum Value: Sendable, Equatable {
+    case null
+    case bool(Bool)
+    case int(Int64)
+    case string(String)
+    case array([Value])
+    case object(Object)
+
+    /// An ordered JSON object.
+    public struct Object: Sendable, Equatable, Sequence, ExpressibleByDictionaryLiteral {
+        public private(set) var keys: [String] = []
+        private var storage: [String: Value] = [:]
+
+        public init() {}
+        public init(dictionaryLiteral elements: (String, Value)...) {
+            for (key, value) in elements { self[key] = value }
+        }
+
+        public subscript(key: String) -> Value? {
+            get { storage[key] }
+            set {
+                if storage[key] == nil, newValue != nil { keys.append(key) }
+                if newValue == nil { keys.removeAll { $0 == key } }
+                storage[key] = newValue
+            }
+        }
+
+        public var isEmpty: Bool { keys.isEmpty }
+
+        public func makeIterator() -> AnyIterator<(key: String, value: Value)> {
+            var index = 0
+            return AnyIterator {
+                guard index < keys.count else { return nil }
+                defer { index += 1 }
+                return (keys[index], storage[keys[index]]!)
+            }
+        }
+    }
+
+    public subscript(key: String) -> Value? {
+        if case .object(let object) = self { return object[key] }
+        return nil
+    }
+
+    public var stringValue: String? { if case .string(let s) = self { return s }; return nil }
+    public var intValue: Int64? { if case .int(let i) = self { return i }; return nil }
+    public var boolValue: Bool? { if case .bool(let b) = self { return b }; return nil }
+    public var arrayValue: [Value]? { if case .array(let a) = self { return a }; return nil }
+    public var objectValue: Object? { if case .object(let o) = self { return o }; return nil }
+
+    /// A short human rendering used in tables and messages.
+    public var display: String {
+        switch self {
+        case .null: return ""
+        case .bool(let b): return b ? "yes" : "no"
+        case .int(let i): return String(i)
+        case .string(let s): return s
+        case .array(let items): return items.map(\.display).joined(separator: ", ")
+        case .object: return JSON.encode(self)
+        }
+    }
+}
+
+extension Value: ExpressibleByStringLiteral, ExpressibleByIntegerLiteral, ExpressibleByBooleanLiteral,
+    ExpressibleByArrayLiteral, ExpressibleByDictionaryLiteral, ExpressibleByNilLiteral {
+    public init(stringLiteral value: String) { self = .string(value) }
+    public init(integerLiteral value: Int64) { self = .int(value) }
+    public init(booleanLiteral value: Bool) { self = .bool(value) }
+    public init(arrayLiteral elements: Value...) { self = .array(elements) }
+    public init(dictionaryLiteral elements: (String, Value)...) {
+        var object = Object()
+        for (key, value) in elements { object[key] = value }
+        self = .object(object)
+    }
+    public init(nilLiteral: ()) { self = .null }
+}
+
+extension Value {
+    /// `.string` or `.null`.
+    public init(_ string: String?) { self = string.map(Value.string) ?? .null }
+    /// `.int` or `.null`.
+    public init(_ int: Int?) { self = int.map { .int(Int64($0)) } ?? .null }
+}
