@@ -149,3 +149,10 @@ extension Kernel {
         return Set(try row.string("permissions").split(separator: ",").map { Permission(String($0)) })
     }
 }
+
+extension Kernel {
+    /// The password rule, for hosts that check before doing any other work.
+    public static func checkPasswordStrengthPublic(_ password: String) throws {
+        try checkPasswordStrength(password, field: "password")
+    }
+}

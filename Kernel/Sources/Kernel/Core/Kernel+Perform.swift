@@ -67,7 +67,7 @@ extension Kernel {
         return "\(who) lacks permission '\(permission)' \(place)"
     }
 
-    private func checkEnabled(_ operation: Operation, context: OperationContext, in tx: Transaction) throws {
+    private func checkEnabled(_ operation: OperationSpec, context: OperationContext, in tx: Transaction) throws {
         guard operation.pluginID != "kernel", let shop = context.shop else { return }
         guard try enabledPlugins(shopID: shop.id, in: tx).contains(operation.pluginID) else {
             throw KernelError(.pluginDisabled,
@@ -75,7 +75,7 @@ extension Kernel {
         }
     }
 
-    private func runIdempotent(_ operation: Operation, input: OperationInput, context: OperationContext,
+    private func runIdempotent(_ operation: OperationSpec, input: OperationInput, context: OperationContext,
                                transaction tx: Transaction) throws -> Value {
         guard let key = context.idempotencyKey else {
             return try run(operation, input: input, context: context, transaction: tx)
@@ -95,7 +95,7 @@ extension Kernel {
         return result
     }
 
-    private func run(_ operation: Operation, input: OperationInput, context: OperationContext, transaction tx: Transaction) throws -> Value {
+    private func run(_ operation: OperationSpec, input: OperationInput, context: OperationContext, transaction tx: Transaction) throws -> Value {
         let scope = OperationScope(kernel: self, context: context, input: input, operation: operation.name, transaction: tx)
         let result = try operation.handler(scope)
         if operation.mutates {

@@ -13,7 +13,7 @@ public final class Kernel: @unchecked Sendable {
     /// The data folder this kernel was opened on, when it was opened on one.
     public let dataDirectory: String?
 
-    var operations: [String: Operation] = [:]
+    var operations: [String: OperationSpec] = [:]
     var permissionSpecs: [Permission: (spec: PermissionSpec, pluginID: String)] = [:]
     var loaded: [LoadedPlugin] = []
     /// Plugins that were offered but refused, with the reason; the rest run without them.
@@ -28,16 +28,24 @@ public final class Kernel: @unchecked Sendable {
     }
 
     /// Opens the data folder (creating it and its database when missing), migrates the
-    /// schema, registers the plugins and seals the registry.
-    public convenience init(dataDirectory: String, plugins: [any Plugin], dynamicPlugins: [PluginCandidate] = [],
+    /// schema, loads `.so` plugins from `<data>/plugins` and `pluginDirectories` (when the
+    /// installation allows it), registers every plugin and seals the registry.
+    public convenience init(dataDirectory: String, plugins: [any Plugin], pluginDirectories: [String] = [],
                             clock: any WallClock = SystemClock()) throws {
         try FileManager.default.createDirectory(atPath: dataDirectory, withIntermediateDirectories: true)
         let store = try Store(path: (dataDirectory as NSString).appendingPathComponent("souk.sqlite"))
         try self.init(store: store, dataDirectory: dataDirectory,
-                      plugins: plugins.map { PluginCandidate(plugin: $0, source: .builtIn) } + dynamicPlugins, clock: clock)
+                      plugins: plugins.map { PluginCandidate(plugin: $0, source: .builtIn) },
+                      pluginDirectories: [Kernel.pluginsFolder(of: dataDirectory)] + pluginDirectories, clock: clock)
     }
 
-    public init(store: Store, dataDirectory: String? = nil, plugins: [PluginCandidate], clock: any WallClock = SystemClock()) throws {
+    /// Where `souk plugin install` puts plugin files.
+    public static func pluginsFolder(of dataDirectory: String) -> String {
+        (dataDirectory as NSString).appendingPathComponent("plugins")
+    }
+
+    public init(store: Store, dataDirectory: String? = nil, plugins: [PluginCandidate], pluginDirectories: [String] = [],
+                clock: any WallClock = SystemClock()) throws {
         self.store = store
         self.hooks = HookBus()
         self.clock = clock
@@ -45,7 +53,23 @@ public final class Kernel: @unchecked Sendable {
         let migrator = Migrator(store: store, now: { clock.millis })
         try migrator.migrate(module: "kernel", KernelSchema.migrations)
         try registerKernelModule()
-        try register(plugins, migrator: migrator)
+        var candidates = plugins
+        let files = PluginLoader.files(in: pluginDirectories)
+        if !files.isEmpty {
+            if try allowsDynamicPlugins() {
+                for file in files {
+                    do { candidates.append(try PluginLoader.load(file)) } catch {
+                        failures.append(PluginFailure(pluginID: nil, source: .file(file), error: KernelError.wrap(error)))
+                    }
+                }
+            } else {
+                for file in files {
+                    failures.append(PluginFailure(pluginID: nil, source: .file(file), error: KernelError(.pluginRefused,
+                        "not loading plugin file \(file): this installation does not allow dynamic plugins; an operator can allow them with: souk installation configure --allow-dynamic-plugins true")))
+                }
+            }
+        }
+        try register(candidates, migrator: migrator)
         sealed = true
         deliverPendingEvents()
     }
@@ -170,9 +194,9 @@ public final class Kernel: @unchecked Sendable {
     // MARK: Introspection
 
     /// Every registered operation, sorted by name.
-    public var allOperations: [Operation] { operations.values.sorted { $0.name < $1.name } }
+    public var allOperations: [OperationSpec] { operations.values.sorted { $0.name < $1.name } }
 
-    public func operation(named name: String) -> Operation? { operations[name] }
+    public func operation(named name: String) -> OperationSpec? { operations[name] }
 
     /// Every declared permission with its owner, sorted.
     public var allPermissions: [(spec: PermissionSpec, pluginID: String)] {

@@ -9,7 +9,7 @@
 ///     public let manifest = PluginManifest(id: "giftwrap", name: "Gift wrapping",
 ///         version: SemanticVersion(1, 0, 0), kernel: .compatible(with: Kernel.version))
 ///     public func register(_ registrar: PluginRegistrar) throws {
-///         try registrar.operation(Operation(name: "giftwrap.list", summary: "List wraps",
+///         try registrar.operation(OperationSpec(name: "giftwrap.list", summary: "List wraps",
 ///             permission: "giftwrap.read", mutates: false) { scope in .array([]) })
 ///     }
 /// }

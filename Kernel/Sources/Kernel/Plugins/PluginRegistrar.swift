@@ -6,9 +6,10 @@ import Foundation
 public final class PluginRegistrar: @unchecked Sendable {
     public let pluginID: String
     let bus: HookBus
-    var operations: [Operation] = []
+    var operations: [OperationSpec] = []
     var hookAdds: [(HookBus) throws -> Void] = []
     var reservedTokens: [HookToken] = []
+    var hookCount: Int { hookAdds.count }
     var sealed = false
 
     init(pluginID: String, bus: HookBus) {
@@ -23,7 +24,7 @@ public final class PluginRegistrar: @unchecked Sendable {
     }
 
     /// Adds an operation. Its name must start with a group (`giftwrap.list`).
-    public func operation(_ operation: Operation) throws {
+    public func operation(_ operation: OperationSpec) throws {
         try checkOpen()
         var operation = operation
         operation.pluginID = pluginID

@@ -1,5 +1,5 @@
 enum AuditOperations {
-    static let all: [Operation] = [list, verify]
+    static let all: [OperationSpec] = [list, verify]
 
     /// Audit reads take an optional shop: with one, `audit.read` there is needed; without,
     /// only an operator may read across the installation.
@@ -14,7 +14,7 @@ enum AuditOperations {
         return nil
     }
 
-    static let list = Operation(
+    static let list = OperationSpec(
         name: "audit.list", summary: "List audit entries, newest first",
         fields: [
             Field("actor", help: "only entries whose actor contains this text (e.g. an email)"),
@@ -58,7 +58,7 @@ enum AuditOperations {
         })
     }
 
-    static let verify = Operation(
+    static let verify = OperationSpec(
         name: "audit.verify", summary: "Check the audit hash chains; name the first bad entry",
         permission: nil, mutates: false, scope: .platform
     ) { scope in

@@ -15,7 +15,7 @@ enum KernelModule {
 
     static func register(_ registrar: PluginRegistrar) throws {
         for operation in ShopOperations.all + StaffOperations.all + RoleOperations.all
-            + PluginOperations.all + AuditOperations.all + OutboxOperations.all {
+            + PluginOperations.all + AuditOperations.all + OutboxOperations.all + InstallationOperations.all {
             try registrar.operation(operation)
         }
     }

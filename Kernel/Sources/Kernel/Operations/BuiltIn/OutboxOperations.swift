@@ -1,7 +1,7 @@
 enum OutboxOperations {
-    static let all: [Operation] = [list]
+    static let all: [OperationSpec] = [list]
 
-    static let list = Operation(
+    static let list = OperationSpec(
         name: "outbox.list", summary: "List events not yet delivered (pending or failed)",
         fields: [Field("limit", .int, help: "at most this many (default 50)")],
         permission: nil, mutates: false, scope: .platform

@@ -1,7 +1,7 @@
 enum PluginOperations {
-    static let all: [Operation] = [list, enable, disable, settingsShow, settingsSet, permissions]
+    static let all: [OperationSpec] = [list, enable, disable, settingsShow, settingsSet, permissions]
 
-    static let list = Operation(
+    static let list = OperationSpec(
         name: "plugin.list", summary: "List loaded plugins: version, source, kernel range, shops, permissions, operations",
         permission: nil, mutates: false, scope: .platform
     ) { scope in
@@ -28,14 +28,14 @@ enum PluginOperations {
 
     static let pluginField = Field("id", .code, required: true, help: "plugin id", positional: true)
 
-    static let enable = Operation(
+    static let enable = OperationSpec(
         name: "plugin.enable", summary: "Enable a plugin in the shop", fields: [pluginField],
         permission: "plugin.manage", mutates: true
     ) { scope in
         try setEnabled(scope, true)
     }
 
-    static let disable = Operation(
+    static let disable = OperationSpec(
         name: "plugin.disable", summary: "Disable a plugin in the shop", fields: [pluginField],
         permission: "plugin.manage", mutates: true
     ) { scope in
@@ -68,7 +68,7 @@ enum PluginOperations {
         return ["id": .string(id), "shop": .string(shop.code), "enabled": .bool(enabled)]
     }
 
-    static let settingsShow = Operation(
+    static let settingsShow = OperationSpec(
         name: "settings.show", summary: "Show the plugin settings of the shop",
         fields: [Field("plugin", .code, help: "only this plugin's settings")], permission: "plugin.read", mutates: false
     ) { scope in
@@ -85,7 +85,7 @@ enum PluginOperations {
         return .array(rows)
     }
 
-    static let settingsSet = Operation(
+    static let settingsSet = OperationSpec(
         name: "settings.set", summary: "Change a plugin setting in the shop",
         fields: [Field("plugin", .code, required: true, help: "plugin id"),
                  Field("key", required: true, help: "setting name"),
@@ -105,7 +105,7 @@ enum PluginOperations {
         return ["plugin": .string(plugin), "key": .string(key), "value": typed]
     }
 
-    static let permissions = Operation(
+    static let permissions = OperationSpec(
         name: "permission.list", summary: "List every permission, who declares it and which built-in roles hold it",
         permission: nil, mutates: false, scope: .platform
     ) { scope in

@@ -1,7 +1,7 @@
 enum RoleOperations {
-    static let all: [Operation] = [list, create, update, delete]
+    static let all: [OperationSpec] = [list, create, update, delete]
 
-    static let list = Operation(
+    static let list = OperationSpec(
         name: "role.list", summary: "List the shop's roles and their permissions", permission: "role.read", mutates: false
     ) { scope in
         let shop = try scope.context.requireShop()
@@ -20,7 +20,7 @@ enum RoleOperations {
         Field("permissions", .list, required: true, help: "comma-separated permissions, e.g. shop.read,audit.read"),
     ]
 
-    static let create = Operation(
+    static let create = OperationSpec(
         name: "role.create", summary: "Create a custom role", fields: roleFields, permission: "role.manage", mutates: true
     ) { scope in
         let shop = try scope.context.requireShop()
@@ -38,7 +38,7 @@ enum RoleOperations {
         return ["name": .string(name), "kind": "custom", "permissions": .string(permissions)]
     }
 
-    static let update = Operation(
+    static let update = OperationSpec(
         name: "role.update", summary: "Replace a custom role's permissions (takes effect at once)",
         fields: roleFields, permission: "role.manage", mutates: true
     ) { scope in
@@ -59,7 +59,7 @@ enum RoleOperations {
         return ["name": .string(name), "kind": "custom", "permissions": .string(permissions)]
     }
 
-    static let delete = Operation(
+    static let delete = OperationSpec(
         name: "role.delete", summary: "Delete a custom role nobody holds",
         fields: [Field("name", .code, required: true, help: "role name")], permission: "role.manage", mutates: true
     ) { scope in

@@ -41,9 +41,9 @@ enum ShopOperations {
         Field("description", help: "a few words about the shop"),
     ]
 
-    static let all: [Operation] = [create, list, show, update]
+    static let all: [OperationSpec] = [create, list, show, update]
 
-    static let create = Operation(
+    static let create = OperationSpec(
         name: "shop.create", summary: "Create a shop",
         fields: [
             Field("code", .code, required: true, help: "short unique code, e.g. north"),
@@ -76,7 +76,7 @@ enum ShopOperations {
         return try load(id: id, in: tx)
     }
 
-    static let list = Operation(
+    static let list = OperationSpec(
         name: "shop.list", summary: "List the shops you can see",
         permission: nil, mutates: false, scope: .platform
     ) { scope in
@@ -91,13 +91,13 @@ enum ShopOperations {
         return .array(try rows.map { try summary($0) })
     }
 
-    static let show = Operation(
+    static let show = OperationSpec(
         name: "shop.show", summary: "Show the shop profile", permission: "shop.read", mutates: false
     ) { scope in
         try load(id: try scope.context.requireShop().id, in: scope.transaction)
     }
 
-    static let update = Operation(
+    static let update = OperationSpec(
         name: "shop.update", summary: "Change the shop profile",
         fields: [
             Field("name", help: "display name"),

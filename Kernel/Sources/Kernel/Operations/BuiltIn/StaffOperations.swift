@@ -1,7 +1,7 @@
 enum StaffOperations {
-    static let all: [Operation] = [add, list, grant, revoke, passwd]
+    static let all: [OperationSpec] = [add, list, grant, revoke, passwd]
 
-    static let add = Operation(
+    static let add = OperationSpec(
         name: "staff.add", summary: "Create a staff account (and optionally give it a role in a shop)",
         fields: [
             Field("email", .email, required: true, help: "sign-in email"),
@@ -41,7 +41,7 @@ enum StaffOperations {
                 "shop": Value(grant?.0.code), "role": Value(grant?.1)]
     }
 
-    static let list = Operation(
+    static let list = OperationSpec(
         name: "staff.list", summary: "List the shop's staff and their roles", permission: "staff.read", mutates: false
     ) { scope in
         let rows = try scope.transaction.query("""
@@ -54,7 +54,7 @@ enum StaffOperations {
         })
     }
 
-    static let grant = Operation(
+    static let grant = OperationSpec(
         name: "staff.grant", summary: "Give a staff member a role in the shop",
         fields: [Field("email", .email, required: true, help: "the staff member"),
                  Field("role", .code, required: true, help: "built-in or custom role")],
@@ -72,7 +72,7 @@ enum StaffOperations {
         return ["email": .string(email), "shop": .string(shop.code), "role": .string(role), "granted": true]
     }
 
-    static let revoke = Operation(
+    static let revoke = OperationSpec(
         name: "staff.revoke", summary: "Take a role away from a staff member in the shop",
         fields: [Field("email", .email, required: true, help: "the staff member"),
                  Field("role", .code, required: true, help: "the role to take away")],
@@ -94,7 +94,7 @@ enum StaffOperations {
         return ["email": .string(email), "shop": .string(shop.code), "role": .string(role), "revoked": true]
     }
 
-    static let passwd = Operation(
+    static let passwd = OperationSpec(
         name: "staff.passwd", summary: "Change your own password",
         fields: [Field("current", required: true, help: "your current password", secret: true),
                  Field("new", required: true, help: "the new password", secret: true)],

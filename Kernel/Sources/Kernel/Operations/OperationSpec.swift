@@ -3,7 +3,7 @@
 /// form, with no per-operation host code.
 ///
 /// ```swift
-/// registrar.operation(Operation(
+/// registrar.operation(OperationSpec(
 ///     name: "giftwrap.list", summary: "List wrapped orders",
 ///     fields: [Field("limit", .int, help: "at most this many rows")],
 ///     permission: "giftwrap.read", mutates: false) { scope in
@@ -11,7 +11,7 @@
 ///     return .array(try rows.map { .int(try $0.int64("id")) })
 /// })
 /// ```
-public struct Operation: Sendable {
+public struct OperationSpec: Sendable {
     /// Whether the operation acts on one shop (`--shop`) or on the installation.
     public enum Scope: String, Sendable { case shop, platform }
 
