@@ -40,6 +40,7 @@ extension Kernel {
                     let input = try operation.validate(raw)
                     return try runIdempotent(operation, input: input, context: context, transaction: tx)
                 }
+                Self.faultPoint("crash-after-commit")
                 deliverPendingEvents()
             } else {
                 result = try store.read { tx in
@@ -131,5 +132,13 @@ extension Kernel {
                        correlationID: String, in tx: Transaction) throws {
         try AuditLog.append(AuditLog.Record(shopID: 0, actor: actor, operation: operation, entity: entity, change: change,
                                             correlationID: correlationID, outcome: outcome), at: clock.millis, in: tx)
+    }
+}
+
+extension Kernel {
+    /// Fault injection for crash tests: `SOUK_FAULT=crash-after-commit` ends the process
+    /// right after a mutation commits and before its events are delivered.
+    static func faultPoint(_ name: String) {
+        if ProcessInfo.processInfo.environment["SOUK_FAULT"] == name { _exit(86) }
     }
 }

@@ -1,0 +1,74 @@
+import XCTest
+import Kernel
+import KernelTesting
+
+final class AuditTests: XCTestCase {
+    var harness: KernelHarness!
+
+    override func setUpWithError() throws {
+        harness = try KernelHarness()
+        let shop = try harness.fixtureShop("alpha")
+        for name in ["A", "B", "C"] {
+            try harness.kernel.perform("shop.update", input: ["name": .string(name)], context: try harness.context(as: shop.owner, shop: "alpha"))
+        }
+    }
+
+    private func verify() throws -> Value { try harness.kernel.perform("audit.verify", context: try harness.operatorContext(shop: "alpha")) }
+
+    private func tamper(_ sql: String) throws { try harness.kernel.store.write { try $0.execute(sql) } }
+
+    private func assertBroken(_ expected: String, file: StaticString = #filePath, line: UInt = #line) {
+        XCTAssertThrowsError(try verify(), file: file, line: line) {
+            let error = $0 as! KernelError
+            XCTAssertEqual(error.code, .auditBroken, file: file, line: line)
+            XCTAssertEqual(error.message, "audit chain broken: alpha: " + expected, file: file, line: line)
+        }
+    }
+
+    func testIntactChainVerifies() throws {
+        let report = try verify()
+        XCTAssertEqual(report.arrayValue?.first?["status"], "ok")
+        XCTAssertEqual(report.arrayValue?.first?["entries"], .int(10), "7 grants + 3 updates")
+    }
+
+    func testEditedRowIsDetected() throws {
+        try tamper("UPDATE souk_audit SET actor = 'staff:99:ghost@x' WHERE shop_id = (SELECT id FROM souk_shops WHERE code = 'alpha') AND seq = 9")
+        assertBroken("entry #9 (row id \(try rowID(seq: 9))) was edited: its content no longer matches its hash")
+    }
+
+    func testDeletedRowIsDetected() throws {
+        let id = try rowID(seq: 4)
+        try tamper("DELETE FROM souk_audit WHERE id = \(id)")
+        assertBroken("entry #4 is missing (deleted); the chain jumps to #5 (row id \(id + 1))")
+    }
+
+    func testDeletedNewestRowIsDetected() throws {
+        try tamper("DELETE FROM souk_audit WHERE id = \(try rowID(seq: 10))")
+        assertBroken("entries #10 to #10 are missing (deleted from the end of the chain)")
+    }
+
+    func testInsertedRowIsDetected() throws {
+        try tamper("""
+            INSERT INTO souk_audit (shop_id, seq, at, actor, operation, entity, change, correlation_id, outcome, prev_hash, hash)
+            SELECT shop_id, 6, at, 'staff:1:x', 'shop.update', 'shop:alpha', '{}', 'req', 'ok', prev_hash, hash
+            FROM souk_audit WHERE id = \(try rowID(seq: 6))
+            """)
+        XCTAssertThrowsError(try verify()) { XCTAssertEqual(($0 as! KernelError).code, .auditBroken) }
+    }
+
+    func testListFiltersByActorOperationAndTime() throws {
+        let context = try harness.operatorContext(shop: "alpha")
+        let updates = try harness.kernel.perform("audit.list", input: ["operation": "shop.update", "actor": "owner@alpha.test"], context: context)
+        XCTAssertEqual(updates.arrayValue?.count, 3)
+        XCTAssertEqual(updates.arrayValue?.first?["change"]?["name"]?["to"], "C", "newest first, with the change")
+        let future = try harness.kernel.perform("audit.list", input: ["since": "2100-01-01T00:00:00Z"], context: context)
+        XCTAssertEqual(future.arrayValue?.count, 0)
+        XCTAssertThrowsError(try harness.kernel.perform("audit.list", context: try harness.context(as: "clerk@alpha.test", shop: "alpha")))
+    }
+
+    private func rowID(seq: Int) throws -> Int64 {
+        try harness.kernel.store.read {
+            try $0.query("SELECT id FROM souk_audit WHERE seq = ? AND shop_id = (SELECT id FROM souk_shops WHERE code = 'alpha')", [seq])[0].int64("id")
+        }
+    }
+}
