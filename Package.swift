@@ -6,11 +6,16 @@ import PackageDescription
 let kernel: Target.Dependency = .product(name: "Kernel", package: "Kernel")
 let kernelTesting: Target.Dependency = .product(name: "KernelTesting", package: "Testing")
 
+// Broken plugins built as .so files for the loader's failure-path tests.
+let fixtures = ["Throwing", "MissingDependency", "Incompatible", "WrongABI", "Duplicate"]
+let fixtureProducts: [Product] = fixtures.map { .library(name: "Fixture\($0)", type: .dynamic, targets: ["Fixture\($0)"]) }
+let fixtureTargets: [Target] = fixtures.map { .target(name: "Fixture\($0)", dependencies: [kernel], path: "Tests/Fixtures/\($0)") }
+
 let package = Package(
     name: "Souk",
     products: [
         .executable(name: "souk", targets: ["souk"]),
-    ],
+    ] + fixtureProducts,
     dependencies: [
         .package(path: "Kernel"),
         .package(path: "Kernel/Testing"),
@@ -19,7 +24,7 @@ let package = Package(
         .target(name: "SoukCLI", dependencies: [kernel], path: "Hosts/CLI/Sources/SoukCLI"),
         .executableTarget(name: "souk", dependencies: [kernel, "SoukCLI"], path: "Hosts/CLI/Sources/souk"),
         .testTarget(name: "KernelTests", dependencies: [kernel, kernelTesting], path: "Tests/KernelTests"),
-        .testTarget(name: "CLITests", dependencies: [kernel, kernelTesting], path: "Tests/CLITests"),
-    ],
+        .testTarget(name: "CLITests", dependencies: [kernel, kernelTesting, "souk"], path: "Tests/CLITests"),
+    ] + fixtureTargets,
     swiftLanguageModes: [.v6]
 )
