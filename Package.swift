@@ -7,7 +7,7 @@ let kernel: Target.Dependency = .product(name: "Kernel", package: "Kernel")
 let kernelTesting: Target.Dependency = .product(name: "KernelTesting", package: "Testing")
 
 // Broken plugins built as .so files for the loader's failure-path tests.
-let fixtures = ["Throwing", "MissingDependency", "Incompatible", "WrongABI", "Duplicate"]
+let fixtures = ["Throwing", "MissingDependency", "Incompatible", "WrongABI", "Duplicate", "WrongFingerprint"]
 let fixtureProducts: [Product] = fixtures.map { .library(name: "Fixture\($0)", type: .dynamic, targets: ["Fixture\($0)"]) }
 let fixtureTargets: [Target] = fixtures.map { .target(name: "Fixture\($0)", dependencies: [kernel], path: "Tests/Fixtures/\($0)") }
 

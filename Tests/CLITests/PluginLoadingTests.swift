@@ -94,7 +94,7 @@ final class PluginLoadingTests: XCTestCase {
         let manager = FileManager.default
         // Names sort in this order, so warnings come in this order too.
         try manager.copyItem(atPath: Self.example, toPath: dir + "/a-giftwrap.so")
-        for (index, name) in ["Throwing", "MissingDependency", "Incompatible", "WrongABI", "Duplicate"].enumerated() {
+        for (index, name) in ["Throwing", "MissingDependency", "Incompatible", "WrongABI", "Duplicate", "WrongFingerprint"].enumerated() {
             try manager.copyItem(atPath: fixture(name), toPath: dir + "/b\(index)-\(name).so")
         }
         manager.createFile(atPath: dir + "/c-empty.so", contents: Data())
@@ -109,6 +109,7 @@ final class PluginLoadingTests: XCTestCase {
         let warnings = result.stderr.split(separator: "\n").map(String.init)
         let expected = [
             "warning: plugin file \(dir)/b3-WrongABI.so was built for plugin ABI 42 but this Souk (kernel 0.1.0) speaks ABI 1; rebuild the plugin against kernel 0.1.0",
+            "warning: plugin file \(dir)/b5-WrongFingerprint.so has build fingerprint abi1-swift6.3-built-from-other-kernel-source but this Souk expects \(PluginABI.fingerprintText): it was built with another compiler or kernel source; rebuild it against this kernel",
             "warning: plugin file \(dir)/c-empty.so is empty; rebuild or copy it again",
             "warning: plugin file \(dir)/d-random.so is not an ELF shared library (bad magic number); a plugin is the .so built from its entry target",
             "warning: plugin file \(dir)/e-truncated.so is truncated: its section headers run past the end of the file (\(good.count / 3) bytes)",
