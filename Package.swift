@@ -11,20 +11,31 @@ let fixtures = ["Throwing", "MissingDependency", "Incompatible", "WrongABI", "Du
 let fixtureProducts: [Product] = fixtures.map { .library(name: "Fixture\($0)", type: .dynamic, targets: ["Fixture\($0)"]) }
 let fixtureTargets: [Target] = fixtures.map { .target(name: "Fixture\($0)", dependencies: [kernel], path: "Tests/Fixtures/\($0)") }
 
+// In-tree plugins: each is a plain target (linked into the hosts) plus a tiny entry target
+// that is the only member of its own .dynamic product (the .so for `souk plugin install`).
+let plugins = ["Catalog", "Customers", "Orders"]
+let pluginProducts: [Product] = plugins.map { .library(name: "Souk\($0)", type: .dynamic, targets: ["\($0)Entry"]) }
+let pluginTargets: [Target] = plugins.flatMap { name -> [Target] in [
+    .target(name: name, dependencies: [kernel], path: "Plugins/\(name)/Sources/\(name)"),
+    .target(name: "\(name)Entry", dependencies: [kernel, .target(name: name)], path: "Plugins/\(name)/Sources/\(name)Entry"),
+] }
+let pluginDependencies: [Target.Dependency] = plugins.map { .target(name: $0) }
+
 let package = Package(
     name: "Souk",
     products: [
         .executable(name: "souk", targets: ["souk"]),
-    ] + fixtureProducts,
+    ] + pluginProducts + fixtureProducts,
     dependencies: [
         .package(path: "Kernel"),
         .package(path: "Kernel/Testing"),
     ],
     targets: [
         .target(name: "SoukCLI", dependencies: [kernel], path: "Hosts/CLI/Sources/SoukCLI"),
-        .executableTarget(name: "souk", dependencies: [kernel, "SoukCLI"], path: "Hosts/CLI/Sources/souk"),
+        .executableTarget(name: "souk", dependencies: [kernel, "SoukCLI"] + pluginDependencies, path: "Hosts/CLI/Sources/souk"),
         .testTarget(name: "KernelTests", dependencies: [kernel, kernelTesting], path: "Tests/KernelTests"),
         .testTarget(name: "CLITests", dependencies: [kernel, kernelTesting, "souk"], path: "Tests/CLITests"),
-    ] + fixtureTargets,
+        .testTarget(name: "CommerceTests", dependencies: [kernel, kernelTesting] + pluginDependencies, path: "Tests/CommerceTests"),
+    ] + pluginTargets + fixtureTargets,
     swiftLanguageModes: [.v6]
 )

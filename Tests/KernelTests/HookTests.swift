@@ -26,7 +26,10 @@ final class HookTests: XCTestCase {
         }
         XCTAssertEqual(try harness.kernel.perform("shop.show", context: try harness.operatorContext(shop: "s"))["name"], "Shop s")
         let audited = try harness.kernel.store.read { try $0.query("SELECT COUNT(*) AS n FROM souk_audit WHERE operation = 'shop.update'")[0].int("n") }
-        XCTAssertEqual(audited, 0, "a vetoed operation leaves no audit entry of success")
+        XCTAssertEqual(audited, 1, "a vetoed operation leaves only its audit entry")
+        let entry = try harness.kernel.perform("audit.list", input: ["operation": "shop.update"], context: try harness.operatorContext(shop: "s"))
+        XCTAssertEqual(entry.arrayValue?.first?["outcome"], "vetoed")
+        XCTAssertEqual(entry.arrayValue?.first?["change"]?["reason"], "orders are open (refused by strict)")
     }
 
     func testThrowingHandlerRollsBackEverything() throws {

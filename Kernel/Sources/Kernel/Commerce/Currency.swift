@@ -33,3 +33,18 @@ public struct Currency: Sendable, Hashable, CustomStringConvertible {
         return table
     }()
 }
+
+extension Currency: Codable {
+    public init(from decoder: any Decoder) throws {
+        let code = try decoder.singleValueContainer().decode(String.self)
+        guard let currency = Currency(code: code) else {
+            throw KernelError.invalid("currency", "'\(code)' is not an ISO 4217 currency code")
+        }
+        self = currency
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.singleValueContainer()
+        try container.encode(code)
+    }
+}

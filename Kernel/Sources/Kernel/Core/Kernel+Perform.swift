@@ -49,9 +49,12 @@ extension Kernel {
                 }
             }
             return result
-        } catch let error as KernelError where error.code == .permissionDenied {
-            // A handler's own refusal (e.g. granting more than one holds) is audited too.
-            if outer == nil { recordDenial(operation: name, context: context, error: error) }
+        } catch let error as KernelError where error.code == .permissionDenied || error.code == .vetoed {
+            // A handler's own refusal (e.g. granting more than one holds) and a guard's veto
+            // are audited too: the work rolled back, the attempt stays on record.
+            if outer == nil {
+                recordDenial(operation: name, context: context, error: error, outcome: error.code == .vetoed ? "vetoed" : "denied")
+            }
             throw error
         } catch {
             throw KernelError.wrap(error)
@@ -114,13 +117,13 @@ extension Kernel {
 
     /// Writes a `denied` audit entry in a transaction of its own (the refused work rolled
     /// back or never started). Failing to audit is reported but does not hide the denial.
-    func recordDenial(operation: String, context: OperationContext, error: KernelError) {
+    func recordDenial(operation: String, context: OperationContext, error: KernelError, outcome: String = "denied") {
         do {
             try store.write { tx in
                 try AuditLog.append(AuditLog.Record(
                     shopID: context.shop?.id ?? 0, actor: context.actor.description, operation: operation,
                     entity: operation, change: ["reason": .string(error.message)],
-                    correlationID: context.correlationID, outcome: "denied"), at: context.clock.millis, in: tx)
+                    correlationID: context.correlationID, outcome: outcome), at: context.clock.millis, in: tx)
             }
         } catch {
             FileHandle.standardError.write(Data("souk: could not audit a denial: \(error)\n".utf8))

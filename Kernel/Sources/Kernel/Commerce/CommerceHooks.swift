@@ -1,0 +1,23 @@
+/// The checkout and order-lifecycle hooks. The kernel declares them; the Orders plugin fires
+/// them; any plugin (Catalog, Marketing, Shipping, Inventory, a shop's own `.so`) joins in.
+extension Hooks {
+    /// Filter, fired by checkout inside its transaction: price the cart. Catalog prices the
+    /// lines at priority -100; discounts, shipping and fees add adjustments after it.
+    public static let checkoutPrice = FilterHook<Cart>("checkout.price")
+    /// Guard, fired after pricing: any plugin may veto the order (stock, risk, payment rules).
+    public static let checkoutValidate = GuardHook<Cart>("checkout.validate")
+    /// Filter, fired inside the checkout transaction once the order and its lines are written
+    /// and before commit: write your own rows for the order (stock movements, payment
+    /// records). Throwing rolls the whole order back.
+    public static let orderPlacing = FilterHook<OrderSnapshot>("order.placing")
+    /// Guard on every change of order state; plugins may add conditions.
+    public static let orderTransition = GuardHook<OrderTransition>("order.transition")
+
+    /// Event: an order was placed (after commit).
+    public static let orderPlaced = EventHook<OrderEvent>("order.placed")
+    /// Event: an order changed state (paid, shipped, delivered, completed, cancelled).
+    public static let orderStatusChanged = EventHook<OrderEvent>("order.status_changed")
+    /// Event: an after-sales request (refund, return, exchange) was approved. Returns carry
+    /// the lines to restock.
+    public static let afterSalesApproved = EventHook<AfterSalesEvent>("order.after_sales_approved")
+}
