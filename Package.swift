@@ -25,6 +25,7 @@ let package = Package(
     name: "Souk",
     products: [
         .executable(name: "souk", targets: ["souk"]),
+        .executable(name: "souk-bench", targets: ["souk-bench"]),
     ] + pluginProducts + fixtureProducts,
     dependencies: [
         .package(path: "Kernel"),
@@ -33,6 +34,7 @@ let package = Package(
     targets: [
         .target(name: "SoukCLI", dependencies: [kernel], path: "Hosts/CLI/Sources/SoukCLI"),
         .executableTarget(name: "souk", dependencies: [kernel, "SoukCLI"] + pluginDependencies, path: "Hosts/CLI/Sources/souk"),
+        .executableTarget(name: "souk-bench", dependencies: [kernel] + pluginDependencies, path: "Benchmarks/CheckoutBenchmark"),
         .testTarget(name: "KernelTests", dependencies: [kernel, kernelTesting], path: "Tests/KernelTests"),
         .testTarget(name: "CLITests", dependencies: [kernel, kernelTesting, "souk"], path: "Tests/CLITests"),
         .testTarget(name: "CommerceTests", dependencies: [kernel, kernelTesting] + pluginDependencies, path: "Tests/CommerceTests"),

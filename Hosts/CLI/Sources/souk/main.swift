@@ -2,7 +2,10 @@
 import Foundation
 import Kernel
 import SoukCLI
+import Catalog
+import Customers
+import Orders
 
 signal(SIGPIPE, SIG_IGN)
-let builtInPlugins: [any Plugin] = []
+let builtInPlugins: [any Plugin] = [CatalogPlugin(), CustomersPlugin(), OrdersPlugin()]
 exit(CLI(plugins: builtInPlugins).run(Array(CommandLine.arguments.dropFirst())))

@@ -31,17 +31,20 @@ extension Kernel {
             if let outer {
                 try checkEnabled(operation, context: context, in: outer.transaction)
                 let input = try operation.validate(raw)
+                var deliver = false
                 result = try outer.transaction.savepoint {
-                    try run(operation, input: input, context: context, transaction: outer.transaction)
+                    try run(operation, input: input, context: context, transaction: outer.transaction, deliver: &deliver)
                 }
+                if deliver { outer.publishedListenedEvent = true }
             } else if operation.mutates {
+                var deliver = false
                 result = try store.write { tx in
                     try checkEnabled(operation, context: context, in: tx)
                     let input = try operation.validate(raw)
-                    return try runIdempotent(operation, input: input, context: context, transaction: tx)
+                    return try runIdempotent(operation, input: input, context: context, transaction: tx, deliver: &deliver)
                 }
                 Self.faultPoint("crash-after-commit")
-                deliverPendingEvents()
+                if deliver { deliverPendingEvents() }
             } else {
                 result = try store.read { tx in
                     try checkEnabled(operation, context: context, in: tx)
@@ -80,9 +83,9 @@ extension Kernel {
     }
 
     private func runIdempotent(_ operation: OperationSpec, input: OperationInput, context: OperationContext,
-                               transaction tx: Transaction) throws -> Value {
+                               transaction tx: Transaction, deliver: inout Bool) throws -> Value {
         guard let key = context.idempotencyKey else {
-            return try run(operation, input: input, context: context, transaction: tx)
+            return try run(operation, input: input, context: context, transaction: tx, deliver: &deliver)
         }
         let shopID = context.shop?.id ?? 0
         let requestHash = SHA256.hex(operation.name + "\u{0}" + JSON.encode(.object(input.values)))
@@ -93,15 +96,22 @@ extension Kernel {
             }
             return try JSON.decode(try previous.string("response"))
         }
-        let result = try run(operation, input: input, context: context, transaction: tx)
+        let result = try run(operation, input: input, context: context, transaction: tx, deliver: &deliver)
         try tx.execute("INSERT INTO souk_idempotency (shop_id, key, operation, request_hash, response, created_at) VALUES (?, ?, ?, ?, ?, ?)",
                        [shopID, key, operation.name, requestHash, JSON.encode(result), context.clock.millis])
         return result
     }
 
     private func run(_ operation: OperationSpec, input: OperationInput, context: OperationContext, transaction tx: Transaction) throws -> Value {
+        var ignored = false
+        return try run(operation, input: input, context: context, transaction: tx, deliver: &ignored)
+    }
+
+    private func run(_ operation: OperationSpec, input: OperationInput, context: OperationContext, transaction tx: Transaction,
+                     deliver: inout Bool) throws -> Value {
         let scope = OperationScope(kernel: self, context: context, input: input, operation: operation.name, transaction: tx)
         let result = try operation.handler(scope)
+        if scope.publishedListenedEvent { deliver = true }
         if operation.mutates {
             var change = Value.Object()
             for (key, value) in input.values where !(operation.fields.first { $0.name == key }?.secret ?? false) {

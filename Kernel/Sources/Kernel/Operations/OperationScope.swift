@@ -14,6 +14,9 @@ public final class OperationScope {
     let transaction: Transaction
     var auditEntity: String?
     var auditChange: Value?
+    /// Set when this scope published an event that has subscribers: the runner then
+    /// delivers after commit.
+    var publishedListenedEvent = false
     private var enabledCache: Set<String>?
 
     init(kernel: Kernel, context: OperationContext, input: OperationInput, operation: String, transaction: Transaction) {
@@ -70,10 +73,15 @@ public final class OperationScope {
         }
         let data = try JSONEncoder().encode(payload)
         let now = self.now
+        // An event nobody listens to is recorded as delivered at once, so the commit is not
+        // followed by a delivery pass that has nothing to do.
+        let listened = !kernel.hooks.handlers(.event, event.name).isEmpty
+        if listened { publishedListenedEvent = true }
         try transaction.execute("""
-            INSERT INTO souk_outbox (shop_id, event, payload, correlation_id, created_at, next_attempt_at)
-            VALUES (?, ?, ?, ?, ?, ?)
-            """, [context.shop?.id ?? 0, event.name, String(decoding: data, as: UTF8.self), context.correlationID, now, now])
+            INSERT INTO souk_outbox (shop_id, event, payload, correlation_id, created_at, next_attempt_at, delivered_at)
+            VALUES (?, ?, ?, ?, ?, ?, ?)
+            """, [context.shop?.id ?? 0, event.name, String(decoding: data, as: UTF8.self), context.correlationID, now, now,
+                  listened ? nil : now])
     }
 
     /// Performs another operation with this context, inside this transaction. Its

@@ -1,0 +1,167 @@
+// souk-bench: measures checkout through the real kernel and plugins against the same
+// logical transaction written directly against SQLite, in the same run.
+// Build and run in release: swift run -c release souk-bench checkout [--orders N] [--rounds R]
+import Foundation
+import Kernel
+import Catalog
+import Customers
+import Orders
+
+signal(SIGPIPE, SIG_IGN)
+var arguments = Array(CommandLine.arguments.dropFirst())
+guard arguments.first == "checkout" else {
+    print("usage: souk-bench checkout [--orders N] [--rounds R]")
+    exit(2)
+}
+arguments.removeFirst()
+func option(_ name: String, _ fallback: Int) -> Int {
+    guard let index = arguments.firstIndex(of: name), index + 1 < arguments.count, let value = Int(arguments[index + 1]), value > 0 else {
+        return fallback
+    }
+    return value
+}
+let orders = option("--orders", 2000)
+let rounds = option("--rounds", 5)
+
+do {
+    let souk = try SoukCheckout()
+    let ceiling = try RawCheckout()
+    var soukRates: [Double] = [], rawRates: [Double] = []
+    print("checkout benchmark: \(orders) orders of 3 lines per round, \(rounds) rounds, WAL, synchronous=NORMAL")
+    print("round  souk orders/s  raw SQLite orders/s  ratio")
+    for round in 1...rounds {
+        // Alternate which side goes first so that neither always gets the warmer machine.
+        let (s, r): (Double, Double)
+        if round % 2 == 1 {
+            s = try measure(orders) { try souk.place($0) }
+            r = try measure(orders) { try ceiling.place($0) }
+        } else {
+            r = try measure(orders) { try ceiling.place($0) }
+            s = try measure(orders) { try souk.place($0) }
+        }
+        soukRates.append(s)
+        rawRates.append(r)
+        print(String(format: "%5d  %13.0f  %19.0f  %5.1f%%", round, s, r, 100 * s / r))
+    }
+    let soukMedian = median(soukRates), rawMedian = median(rawRates)
+    print(String(format: "median %13.0f  %19.0f  %5.1f%%", soukMedian, rawMedian, 100 * soukMedian / rawMedian))
+    try souk.check(expected: orders * rounds)
+    try ceiling.check(expected: orders * rounds)
+} catch {
+    FileHandle.standardError.write(Data("souk-bench: \(error)\n".utf8))
+    exit(1)
+}
+
+func measure(_ count: Int, _ body: (Int) throws -> Void) throws -> Double {
+    let start = DispatchTime.now().uptimeNanoseconds
+    for index in 0..<count { try body(index) }
+    let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+    return Double(count) / seconds
+}
+
+func median(_ values: [Double]) -> Double {
+    let sorted = values.sorted()
+    return sorted.count % 2 == 1 ? sorted[sorted.count / 2] : (sorted[sorted.count / 2 - 1] + sorted[sorted.count / 2]) / 2
+}
+
+func scratchFolder(_ name: String) throws -> String {
+    let path = (NSTemporaryDirectory() as NSString).appendingPathComponent("souk-bench-\(name)-\(getpid())")
+    try? FileManager.default.removeItem(atPath: path)
+    try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+    return path
+}
+
+/// Orders placed by `orders.place` through the kernel, the Catalog's pricing filter and the
+/// Orders plugin: permission check, input validation, pricing, guards, order + lines +
+/// adjustments + transition rows, outbox event, hash-chained audit entry, one commit.
+final class SoukCheckout {
+    let kernel: Kernel
+    let context: OperationContext
+    let folder: String
+
+    init() throws {
+        folder = try scratchFolder("souk")
+        kernel = try Kernel(dataDirectory: folder, plugins: [CatalogPlugin(), CustomersPlugin(), OrdersPlugin()])
+        let admin = try kernel.initialize(operatorEmail: "bench@souk.test", password: "bench-password", allowDynamicPlugins: false)
+        let platform = try kernel.context(for: admin, shopCode: nil)
+        try kernel.perform("shop.create", input: ["code": "bench", "name": "Bench", "currency": "EUR"], context: platform)
+        try kernel.perform("staff.add", input: ["email": "clerk@souk.test", "password": "bench-password", "role": "clerk"],
+                           context: try kernel.context(for: admin, shopCode: "bench"))
+        let csv = """
+            handle,title,description,keywords,tags,listed,sku,price,weight_grams,volume_cm3,barcode,images
+            tea,Green tea,,,,true,TEA-1,450,100,200,,
+            cup,Cup,,,,true,CUP-1,1200,300,500,,
+            pot,Tea pot,,,,true,POT-1,3333,900,1500,,
+            """
+        try kernel.perform("catalog.import", input: ["csv": .string(csv)], context: try kernel.context(for: admin, shopCode: "bench"))
+        let clerk = try kernel.verifyPassword(email: "clerk@souk.test", password: "bench-password")
+        context = try kernel.context(for: clerk, shopCode: "bench")
+    }
+
+    func place(_ index: Int) throws {
+        try kernel.perform("orders.place", input: ["lines": ["TEA-1:2", "CUP-1:1", "POT-1:1"]], context: context)
+    }
+
+    func check(expected: Int) throws {
+        let placed = try kernel.store.read { try $0.query("SELECT COUNT(*) AS n FROM orders_orders")[0].int("n") }
+        guard placed == expected else { throw KernelError(.internal, "souk placed \(placed) orders, expected \(expected)") }
+        try? FileManager.default.removeItem(atPath: folder)
+    }
+}
+
+/// The ceiling: the same logical transaction straight on SQLite through prepared statements:
+/// check and decrement stock for 3 SKUs, insert the order, its 3 lines, a payment row and an
+/// audit row, one commit.
+final class RawCheckout {
+    let store: Store
+    let folder: String
+
+    init() throws {
+        folder = try scratchFolder("raw")
+        store = try Store(path: folder + "/raw.sqlite")
+        try store.write { tx in
+            try tx.execute("CREATE TABLE stock (sku TEXT PRIMARY KEY, price INTEGER NOT NULL, quantity INTEGER NOT NULL)")
+            try tx.execute("""
+                CREATE TABLE orders (id INTEGER PRIMARY KEY, shop_id INTEGER NOT NULL, number TEXT NOT NULL, total INTEGER NOT NULL,
+                status TEXT NOT NULL, placed_at INTEGER NOT NULL)
+                """)
+            try tx.execute("""
+                CREATE TABLE lines (id INTEGER PRIMARY KEY, order_id INTEGER NOT NULL, sku TEXT NOT NULL, quantity INTEGER NOT NULL,
+                unit_price INTEGER NOT NULL, line_total INTEGER NOT NULL)
+                """)
+            try tx.execute("CREATE TABLE payments (id INTEGER PRIMARY KEY, order_id INTEGER NOT NULL, amount INTEGER NOT NULL, status TEXT NOT NULL)")
+            try tx.execute("CREATE TABLE audit (id INTEGER PRIMARY KEY, actor TEXT NOT NULL, operation TEXT NOT NULL, entity TEXT NOT NULL, at INTEGER NOT NULL)")
+            for (sku, price) in [("TEA-1", 450), ("CUP-1", 1200), ("POT-1", 3333)] {
+                try tx.execute("INSERT INTO stock (sku, price, quantity) VALUES (?, ?, ?)", [sku, price, 1_000_000_000])
+            }
+        }
+    }
+
+    func place(_ index: Int) throws {
+        let lines: [(String, Int64, Int64)] = [("TEA-1", 2, 450), ("CUP-1", 1, 1200), ("POT-1", 1, 3333)]
+        try store.write { tx in
+            for (sku, quantity, _) in lines {
+                guard try tx.execute("UPDATE stock SET quantity = quantity - ? WHERE sku = ? AND quantity >= ?", [quantity, sku, quantity]) == 1 else {
+                    throw KernelError(.insufficientStock, "out of \(sku)")
+                }
+            }
+            let total = lines.reduce(Int64(0)) { $0 + $1.1 * $1.2 }
+            let now = Int64(Date().timeIntervalSince1970 * 1000)
+            try tx.execute("INSERT INTO orders (shop_id, number, total, status, placed_at) VALUES (?, ?, ?, ?, ?)",
+                           [1, "RAW-\(index)", total, "paid", now])
+            let order = tx.lastInsertRowID
+            for (sku, quantity, price) in lines {
+                try tx.execute("INSERT INTO lines (order_id, sku, quantity, unit_price, line_total) VALUES (?, ?, ?, ?, ?)",
+                               [order, sku, quantity, price, quantity * price])
+            }
+            try tx.execute("INSERT INTO payments (order_id, amount, status) VALUES (?, ?, ?)", [order, total, "captured"])
+            try tx.execute("INSERT INTO audit (actor, operation, entity, at) VALUES (?, ?, ?, ?)", ["clerk", "orders.place", "order:\(order)", now])
+        }
+    }
+
+    func check(expected: Int) throws {
+        let placed = try store.read { try $0.query("SELECT COUNT(*) AS n FROM orders")[0].int("n") }
+        guard placed == expected else { throw KernelError(.internal, "raw placed \(placed) orders, expected \(expected)") }
+        try? FileManager.default.removeItem(atPath: folder)
+    }
+}

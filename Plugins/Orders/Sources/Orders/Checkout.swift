@@ -1,0 +1,112 @@
+import Kernel
+
+/// The checkout pipeline: price (filters), validate (guards), then write the order in the
+/// operation's transaction. Everything here runs inside one `orders.place` or
+/// `orders.cart.checkout` operation, so a throw anywhere writes nothing.
+enum Checkout {
+    /// Runs the pricing filters and checks every line came back priced in the shop's currency.
+    static func price(_ cart: Cart, _ scope: OperationScope) throws -> Cart {
+        guard !cart.lines.isEmpty else { throw KernelError.invalid("lines", "the cart is empty") }
+        for line in cart.lines where line.quantity < 1 {
+            throw KernelError.invalid("quantity", "quantity of SKU \(line.sku) must be at least 1, got \(line.quantity)")
+        }
+        let priced = try scope.filter(Hooks.checkoutPrice, cart)
+        for line in priced.lines {
+            guard let price = line.unitPrice else {
+                throw KernelError.invalid("sku", "SKU '\(line.sku)' has no price: is the catalog plugin enabled in this shop?")
+            }
+            guard price.currency == cart.currency else {
+                throw KernelError.invalid("sku", "SKU '\(line.sku)' is priced in \(price.currency.code) but the cart is in \(cart.currency.code)")
+            }
+            guard price.minorUnits >= 0 else { throw KernelError.invalid("sku", "SKU '\(line.sku)' has a negative price") }
+        }
+        for adjustment in priced.adjustments where adjustment.amount.currency != cart.currency {
+            throw KernelError.invalid("currency", "adjustment '\(adjustment.code)' is in \(adjustment.amount.currency.code) but the cart is in \(cart.currency.code)")
+        }
+        _ = try priced.total()  // overflow and negative totals fail here, before anything is written
+        return priced
+    }
+
+    /// Prices, validates and writes the order; returns its snapshot.
+    static func place(_ cart: Cart, _ scope: OperationScope) throws -> OrderSnapshot {
+        let shop = try scope.context.requireShop()
+        let priced = try price(cart, scope)
+        try scope.check(Hooks.checkoutValidate, priced)
+        let totals = try Totals(priced)
+        let db = try scope.db
+        let next = try db.query("""
+            INSERT INTO orders_sequences (shop_id, next) VALUES (:shop, 1001)
+            ON CONFLICT (shop_id) DO UPDATE SET next = next + 1 RETURNING next
+            """)[0].int64("next")
+        let number = "\(shop.code.uppercased())-\(next)"
+        try db.execute("""
+            INSERT INTO orders_orders (shop_id, number, customer_id, currency, subtotal, discount_total, shipping_total, fee_total,
+                tax_total, total, status, attributes, destination, placed_at, placed_by, updated_at)
+            VALUES (:shop, :number, :customer, :currency, :subtotal, :discounts, :shipping, :fees, :tax, :total, :status,
+                :attributes, :destination, :now, :actor, :now)
+            """, ["number": number, "customer": priced.customerID, "currency": priced.currency.code,
+                  "subtotal": totals.subtotal.minorUnits, "discounts": totals.discounts.minorUnits,
+                  "shipping": totals.shipping.minorUnits, "fees": totals.fees.minorUnits, "tax": totals.tax.minorUnits,
+                  "total": totals.total.minorUnits, "status": OrderStatus.pendingPayment.rawValue,
+                  "attributes": OrderRecord.encode(priced.attributes), "destination": OrderRecord.encode(priced.destination),
+                  "now": scope.now, "actor": scope.context.actor.description])
+        let orderID = db.lastInsertRowID
+        for (index, line) in priced.lines.enumerated() {
+            try db.execute("""
+                INSERT INTO orders_lines (order_id, shop_id, sku, title, product_id, quantity, unit_price, line_total, discount, weight_grams)
+                VALUES (:order, :shop, :sku, :title, :product, :quantity, :price, :total, :discount, :weight)
+                """, ["order": orderID, "sku": line.sku, "title": line.title, "product": line.productID, "quantity": line.quantity,
+                      "price": line.unitPrice!.minorUnits, "total": try line.total().minorUnits,
+                      "discount": totals.lineDiscounts[index].minorUnits, "weight": line.weightGrams])
+        }
+        for adjustment in priced.adjustments {
+            try db.execute("""
+                INSERT INTO orders_adjustments (order_id, shop_id, kind, code, label, amount)
+                VALUES (:order, :shop, :kind, :code, :label, :amount)
+                """, ["order": orderID, "kind": adjustment.kind.rawValue, "code": adjustment.code, "label": adjustment.label,
+                      "amount": adjustment.amount.minorUnits])
+        }
+        try db.execute("""
+            INSERT INTO orders_transitions (order_id, shop_id, from_status, to_status, actor, reason, at)
+            VALUES (:order, :shop, NULL, :to, :actor, 'placed', :now)
+            """, ["order": orderID, "to": OrderStatus.pendingPayment.rawValue, "actor": scope.context.actor.description, "now": scope.now])
+        let snapshot = OrderSnapshot(id: orderID, number: number, customerID: priced.customerID, status: .pendingPayment,
+                                     lines: priced.lines, adjustments: priced.adjustments, total: totals.total,
+                                     attributes: priced.attributes)
+        // Other plugins write their rows for this order inside the same transaction.
+        _ = try scope.filter(Hooks.orderPlacing, snapshot)
+        try scope.publish(Hooks.orderPlaced, OrderEvent(orderID: orderID, number: number, customerID: priced.customerID,
+                                                        status: .pendingPayment, previousStatus: nil, total: totals.total))
+        scope.audit(entity: "order:\(number)", change: [
+            "number": .string(number), "customer": Value(priced.customerID.map { Int($0) }), "total": totals.total.value,
+            "lines": .array(priced.lines.map { .string("\($0.sku) x\($0.quantity)") }),
+        ])
+        return snapshot
+    }
+}
+
+/// The totals breakdown of a priced cart, with the discounts spread over the lines so that
+/// the lines' discounts add up exactly to the order's discount.
+struct Totals {
+    let subtotal: Money
+    let discounts: Money
+    let shipping: Money
+    let fees: Money
+    let tax: Money
+    let total: Money
+    let lineDiscounts: [Money]
+
+    init(_ cart: Cart) throws {
+        subtotal = try cart.subtotal()
+        discounts = try cart.adjustmentTotal(.discount)
+        shipping = try cart.adjustmentTotal(.shipping)
+        fees = try cart.adjustmentTotal(.fee)
+        tax = try cart.adjustmentTotal(.tax)
+        total = try cart.total()
+        guard discounts.minorUnits <= 0 else { throw KernelError.invalid("discount", "a discount must not be positive (\(discounts))") }
+        guard try subtotal.adding(discounts).minorUnits >= 0 else {
+            throw KernelError.invalid("discount", "discounts (\(discounts.negated)) exceed the subtotal (\(subtotal))")
+        }
+        lineDiscounts = try discounts.allocated(over: try cart.lines.map { try $0.total().minorUnits })
+    }
+}

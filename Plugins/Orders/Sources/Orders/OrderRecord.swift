@@ -1,0 +1,99 @@
+import Kernel
+
+/// Reads orders back from the tables, as values for the hosts and snapshots for the hooks.
+enum OrderRecord {
+    static func encode(_ map: [String: String]) -> String {
+        var object = Value.Object()
+        for key in map.keys.sorted() { object[key] = .string(map[key]!) }
+        return JSON.encode(.object(object))
+    }
+
+    static func decode(_ text: String) -> [String: String] {
+        guard case .object(let object)? = try? JSON.decode(text) else { return [:] }
+        var map: [String: String] = [:]
+        for (key, value) in object { map[key] = value.stringValue ?? value.display }
+        return map
+    }
+
+    /// The order row for `number`, or `not_found`.
+    static func row(_ number: String, _ scope: OperationScope) throws -> Row {
+        guard let row = try scope.db.query("SELECT * FROM orders_orders WHERE shop_id = :shop AND number = :number",
+                                           ["number": number]).first else {
+            throw KernelError(.notFound, "no order \(number) in this shop", field: "order")
+        }
+        return row
+    }
+
+    static func lines(orderID: Int64, currency: Currency, _ scope: OperationScope) throws -> [(line: CartLine, row: Row)] {
+        try scope.db.query("SELECT * FROM orders_lines WHERE shop_id = :shop AND order_id = :order ORDER BY id", ["order": orderID]).map { row in
+            (CartLine(sku: try row.string("sku"), quantity: try row.int64("quantity"), title: try row.string("title"),
+                      productID: try row.optionalInt("product_id").map(Int64.init),
+                      unitPrice: Money(minorUnits: try row.int64("unit_price"), currency: currency),
+                      weightGrams: try row.int64("weight_grams")), row)
+        }
+    }
+
+    static func adjustments(orderID: Int64, currency: Currency, _ scope: OperationScope) throws -> [Adjustment] {
+        try scope.db.query("SELECT * FROM orders_adjustments WHERE shop_id = :shop AND order_id = :order", ["order": orderID]).map {
+            Adjustment(kind: Adjustment.Kind(rawValue: try $0.string("kind")) ?? .fee, code: try $0.string("code"),
+                       label: try $0.string("label"), amount: Money(minorUnits: try $0.int64("amount"), currency: currency))
+        }
+    }
+
+    static func currency(_ row: Row) throws -> Currency {
+        guard let currency = Currency(code: try row.string("currency")) else { throw KernelError(.storage, "order has an unknown currency") }
+        return currency
+    }
+
+    static func status(_ row: Row) throws -> OrderStatus {
+        guard let status = OrderStatus(rawValue: try row.string("status")) else { throw KernelError(.storage, "order has an unknown status") }
+        return status
+    }
+
+    static func snapshot(_ row: Row, _ scope: OperationScope) throws -> OrderSnapshot {
+        let id = try row.int64("id"), currency = try currency(row)
+        return OrderSnapshot(id: id, number: try row.string("number"), customerID: try row.optionalInt("customer_id").map(Int64.init),
+                             status: try status(row), lines: try lines(orderID: id, currency: currency, scope).map(\.line),
+                             adjustments: try adjustments(orderID: id, currency: currency, scope),
+                             total: Money(minorUnits: try row.int64("total"), currency: currency),
+                             attributes: decode(try row.string("attributes")))
+    }
+
+    /// The full order as hosts show it.
+    static func value(_ row: Row, _ scope: OperationScope) throws -> Value {
+        let id = try row.int64("id"), currency = try currency(row)
+        func money(_ column: String) throws -> Value { Money(minorUnits: try row.int64(column), currency: currency).value }
+        let lines: [Value] = try lines(orderID: id, currency: currency, scope).map { line, row in
+            ["sku": .string(line.sku), "title": .string(line.title), "quantity": .int(line.quantity),
+             "unit_price": line.unitPrice!.value, "line_total": try amount(row, "line_total", currency),
+             "discount": try amount(row, "discount", currency), "returned": .int(try row.int64("returned_quantity"))]
+        }
+        return [
+            "number": .string(try row.string("number")), "status": .string(try row.string("status")),
+            "customer": Value(try row.optionalInt("customer_id")), "currency": .string(currency.code),
+            "lines": .array(lines),
+            "adjustments": .array(try adjustments(orderID: id, currency: currency, scope).map {
+                ["kind": .string($0.kind.rawValue), "code": .string($0.code), "label": .string($0.label), "amount": $0.amount.value]
+            }),
+            "subtotal": try money("subtotal"), "discounts": try money("discount_total"), "shipping": try money("shipping_total"),
+            "fees": try money("fee_total"), "tax": try money("tax_total"), "total": try money("total"),
+            "paid": try money("paid_amount"), "refunded": try money("refunded_amount"),
+            "attributes": .string(try row.string("attributes")),
+            "placed_at": .string(Validation.isoString(millis: try row.int64("placed_at"))),
+            "placed_by": .string(try row.string("placed_by")),
+        ]
+    }
+
+    private static func amount(_ row: Row, _ column: String, _ currency: Currency) throws -> Value {
+        Money(minorUnits: try row.int64(column), currency: currency).value
+    }
+
+    /// The one-line summary used in lists.
+    static func summary(_ row: Row) throws -> Value {
+        let currency = try currency(row)
+        return ["number": .string(try row.string("number")), "status": .string(try row.string("status")),
+                "customer": Value(try row.optionalInt("customer_id")),
+                "total": .string(Money(minorUnits: try row.int64("total"), currency: currency).description),
+                "placed_at": .string(Validation.isoString(millis: try row.int64("placed_at")))]
+    }
+}

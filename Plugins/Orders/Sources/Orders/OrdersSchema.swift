@@ -1,0 +1,46 @@
+import Kernel
+
+enum OrdersSchema {
+    static let migrations = [
+        Migration(version: 1, name: "carts, orders, lines, transitions, after-sales", sql: """
+            CREATE TABLE orders_carts (
+                id INTEGER PRIMARY KEY, shop_id INTEGER NOT NULL, customer_id INTEGER,
+                attributes TEXT NOT NULL, destination TEXT NOT NULL, status TEXT NOT NULL,
+                created_at INTEGER NOT NULL, updated_at INTEGER NOT NULL);
+            CREATE TABLE orders_cart_lines (
+                cart_id INTEGER NOT NULL, shop_id INTEGER NOT NULL, sku TEXT NOT NULL, quantity INTEGER NOT NULL,
+                PRIMARY KEY (cart_id, sku));
+            CREATE TABLE orders_sequences (shop_id INTEGER PRIMARY KEY, next INTEGER NOT NULL);
+            CREATE TABLE orders_orders (
+                id INTEGER PRIMARY KEY, shop_id INTEGER NOT NULL, number TEXT NOT NULL, customer_id INTEGER,
+                currency TEXT NOT NULL, subtotal INTEGER NOT NULL, discount_total INTEGER NOT NULL,
+                shipping_total INTEGER NOT NULL, fee_total INTEGER NOT NULL, tax_total INTEGER NOT NULL,
+                total INTEGER NOT NULL, paid_amount INTEGER NOT NULL DEFAULT 0, refunded_amount INTEGER NOT NULL DEFAULT 0,
+                status TEXT NOT NULL, attributes TEXT NOT NULL, destination TEXT NOT NULL,
+                placed_at INTEGER NOT NULL, placed_by TEXT NOT NULL, updated_at INTEGER NOT NULL,
+                UNIQUE (shop_id, number));
+            CREATE INDEX orders_orders_by_time ON orders_orders (shop_id, placed_at);
+            CREATE INDEX orders_orders_by_customer ON orders_orders (shop_id, customer_id);
+            CREATE TABLE orders_lines (
+                id INTEGER PRIMARY KEY, order_id INTEGER NOT NULL, shop_id INTEGER NOT NULL, sku TEXT NOT NULL,
+                title TEXT NOT NULL, product_id INTEGER, quantity INTEGER NOT NULL, unit_price INTEGER NOT NULL,
+                line_total INTEGER NOT NULL, discount INTEGER NOT NULL, weight_grams INTEGER NOT NULL,
+                returned_quantity INTEGER NOT NULL DEFAULT 0);
+            CREATE INDEX orders_lines_by_order ON orders_lines (order_id);
+            CREATE TABLE orders_adjustments (
+                order_id INTEGER NOT NULL, shop_id INTEGER NOT NULL, kind TEXT NOT NULL, code TEXT NOT NULL,
+                label TEXT NOT NULL, amount INTEGER NOT NULL);
+            CREATE INDEX orders_adjustments_by_order ON orders_adjustments (order_id);
+            CREATE TABLE orders_transitions (
+                id INTEGER PRIMARY KEY, order_id INTEGER NOT NULL, shop_id INTEGER NOT NULL, from_status TEXT,
+                to_status TEXT NOT NULL, actor TEXT NOT NULL, reason TEXT, at INTEGER NOT NULL);
+            CREATE INDEX orders_transitions_by_order ON orders_transitions (order_id);
+            CREATE TABLE orders_after_sales (
+                id INTEGER PRIMARY KEY, shop_id INTEGER NOT NULL, order_id INTEGER NOT NULL, kind TEXT NOT NULL,
+                status TEXT NOT NULL, amount INTEGER NOT NULL, returned TEXT NOT NULL, replacement TEXT NOT NULL,
+                reason TEXT NOT NULL, requested_by TEXT NOT NULL, requested_at INTEGER NOT NULL,
+                decided_by TEXT, decided_at INTEGER, note TEXT);
+            CREATE INDEX orders_after_sales_by_order ON orders_after_sales (order_id);
+            """),
+    ]
+}

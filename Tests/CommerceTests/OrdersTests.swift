@@ -1,0 +1,247 @@
+import XCTest
+import Kernel
+import KernelTesting
+import Orders
+
+/// Prices SKUs from a fixed table, so that Orders is tested without the Catalog plugin.
+final class TablePricing: Plugin {
+    let manifest = PluginManifest(id: "tableprices", name: "Table prices", version: SemanticVersion(1, 0, 0),
+                                  kernel: .compatible(with: Kernel.version))
+    let restocked = HookRecorder()
+
+    static let prices: [String: (Int64, String)] = ["TEA": (450, "EUR"), "CUP": (1200, "EUR"), "POT": (3333, "EUR"),
+                                                   "HUGE": (Int64.max / 2, "EUR"), "DOLLAR": (100, "USD")]
+
+    func register(_ registrar: PluginRegistrar) throws {
+        try registrar.filter(Hooks.checkoutPrice, priority: -100) { cart, _ in
+            for index in cart.lines.indices {
+                guard let (price, currency) = Self.prices[cart.lines[index].sku] else {
+                    throw KernelError.invalid("sku", "unknown SKU '\(cart.lines[index].sku)'")
+                }
+                cart.lines[index].unitPrice = try Money(price, currency)
+                cart.lines[index].title = cart.lines[index].sku.capitalized
+            }
+            if let discount = cart.attributes["discount"].flatMap(Int64.init) {
+                cart.adjustments.append(Adjustment(kind: .discount, code: "test", label: "Test discount",
+                                                   amount: Money(minorUnits: -discount, currency: cart.currency)))
+            }
+        }
+        try registrar.guard(Hooks.checkoutValidate) { cart, _ in
+            cart.attributes["block"] == "yes" ? .veto("blocked by test rule") : .allow
+        }
+        try registrar.filter(Hooks.orderPlacing) { order, _ in
+            if order.attributes["explode"] == "yes" { throw KernelError(.internal, "placing hook failed") }
+        }
+        try registrar.subscribe(Hooks.afterSalesApproved, name: "restock") { event, _ in
+            for line in event.returnedLines { self.restocked.add("\(event.kind.rawValue):\(line.sku):\(line.quantity)") }
+        }
+    }
+}
+
+final class OrdersTests: XCTestCase {
+    var harness: KernelHarness!
+    var pricing: TablePricing!
+    var shop: FixtureShop!
+    var kernel: Kernel { harness.kernel }
+
+    override func setUpWithError() throws {
+        pricing = TablePricing()
+        harness = try KernelHarness(plugins: [pricing, OrdersPlugin()])
+        shop = try harness.fixtureShop("north")
+    }
+
+    func ctx(_ role: BuiltInRole) throws -> OperationContext { try harness.context(as: shop.email(role), shop: shop.code) }
+
+    @discardableResult
+    func place(_ lines: [Value], attributes: [Value] = [], as role: BuiltInRole = .clerk, key: String? = nil) throws -> Value {
+        var context = try ctx(role)
+        context.idempotencyKey = key
+        return try kernel.perform("orders.place", input: ["lines": .array(lines), "attributes": .array(attributes)], context: context)
+    }
+
+    func count(_ table: String) throws -> Int {
+        try kernel.store.read { try $0.query("SELECT COUNT(*) AS n FROM \(table)")[0].int("n") }
+    }
+
+    func testPlacingWritesOrderLinesTotalsTransitionEventAndAudit() throws {
+        let order = try place(["TEA:2", "CUP:1", "POT:1"])
+        XCTAssertEqual(order["number"], "NORTH-1001")
+        XCTAssertEqual(order["status"], "pending_payment")
+        XCTAssertEqual(order["total"]?["amount"], .int(900 + 1200 + 3333))
+        XCTAssertEqual(order["total"]?["display"], "54.33 EUR")
+        XCTAssertEqual(order["lines"]?.arrayValue?.count, 3)
+        XCTAssertEqual(try place(["TEA:1"])["number"], "NORTH-1002", "numbers follow per shop")
+        let history = try kernel.perform("orders.history", input: ["order": "NORTH-1001"], context: try ctx(.auditor))
+        XCTAssertEqual(history.arrayValue?.first?["to"], "pending_payment")
+        XCTAssertEqual(history.arrayValue?.first?["by"]?.stringValue?.hasSuffix("clerk@north.test"), true)
+        let events = try kernel.store.read { try $0.query("SELECT event, delivered_at FROM souk_outbox WHERE event = 'order.placed'") }
+        XCTAssertEqual(events.count, 2)
+        let audit = try kernel.perform("audit.list", input: ["operation": "orders.place"], context: try ctx(.owner))
+        XCTAssertEqual(audit.arrayValue?.last?["entity"], "order:NORTH-1001")
+    }
+
+    func testIdempotencyKeyPlacesOnce() throws {
+        let first = try place(["TEA:1"], key: "checkout-42")
+        let second = try place(["TEA:1"], key: "checkout-42")
+        XCTAssertEqual(first, second)
+        XCTAssertEqual(try count("orders_orders"), 1)
+    }
+
+    func testBadLinesAreRefusedAndNothingIsWritten() throws {
+        let cases: [([Value], String)] = [
+            (["TEA:0"], "quantity of SKU TEA must be at least 1, got 0"),
+            (["TEA:-3"], "quantity of SKU TEA must be at least 1, got -3"),
+            (["TEA"], "'TEA' is not SKU:QUANTITY (e.g. TEA-1:2)"),
+            (["TEA:two"], "quantity 'two' of SKU TEA is not a whole number"),
+            (["NOPE:1"], "unknown SKU 'NOPE'"),
+            (["DOLLAR:1"], "SKU 'DOLLAR' is priced in USD but the cart is in EUR"),
+            (["HUGE:3"], "amount overflows while multiplying"),
+            (["HUGE:1", "HUGE:1", "HUGE:1"], "amount overflows while multiplying"),
+            ([], "at least one line is needed"),
+        ]
+        for (lines, message) in cases {
+            XCTAssertThrowsError(try place(lines), message) { XCTAssertEqual(($0 as! KernelError).message, message) }
+        }
+        XCTAssertEqual(try count("orders_orders"), 0)
+        XCTAssertEqual(try count("orders_lines"), 0)
+        XCTAssertEqual(try count("orders_sequences"), 0, "a refused order does not use up a number")
+    }
+
+    func testGuardVetoLeavesOnlyTheAuditEntry() throws {
+        XCTAssertThrowsError(try place(["TEA:1"], attributes: ["block=yes"])) {
+            XCTAssertEqual(($0 as! KernelError).code, .vetoed)
+            XCTAssertEqual(($0 as! KernelError).message, "blocked by test rule (refused by tableprices)")
+        }
+        XCTAssertEqual(try count("orders_orders"), 0)
+        XCTAssertEqual(try count("souk_outbox WHERE event = 'order.placed'"), 0)
+        let audit = try kernel.perform("audit.list", input: ["operation": "orders.place"], context: try ctx(.owner))
+        XCTAssertEqual(audit.arrayValue?.map { $0["outcome"] }, ["vetoed"])
+        XCTAssertThrowsError(try place(["TEA:1"], attributes: ["explode=yes"]))
+        XCTAssertEqual(try count("orders_orders"), 0, "a failing order.placing handler rolls the order back")
+    }
+
+    func testDiscountIsSpreadOverLinesToTheExactMinorUnit() throws {
+        let order = try place(["POT:1", "POT:1", "CUP:1", "TEA:1"], attributes: ["discount=1000"])
+        let discounts = order["lines"]!.arrayValue!.map { $0["discount"]!["amount"]!.intValue! }
+        XCTAssertEqual(discounts.reduce(0, +), -1000)
+        XCTAssertEqual(order["discounts"]?["amount"], -1000)
+        XCTAssertEqual(order["total"]?["amount"], .int(6666 + 1200 + 450 - 1000))
+        // POT:2 merged into one line of 6666; shares by line total: 6666, 1200, 450 of 8316.
+        XCTAssertEqual(discounts, [-802, -144, -54])
+        XCTAssertThrowsError(try place(["TEA:1"], attributes: ["discount=500"])) {
+            XCTAssertEqual(($0 as! KernelError).message, "the cart total would be negative (-0.50 EUR)")
+        }
+    }
+
+    func testStateMachineAndWhoMayMoveIt() throws {
+        try place(["TEA:2"])
+        let number: Value = "NORTH-1001"
+        XCTAssertThrowsError(try kernel.perform("orders.ship", input: ["order": number], context: try ctx(.warehouse))) {
+            XCTAssertEqual(($0 as! KernelError).message, "order NORTH-1001 is pending_payment and cannot become shipped (allowed: paid, cancelled)")
+        }
+        XCTAssertThrowsError(try kernel.perform("orders.pay", input: ["order": number], context: try ctx(.warehouse))) {
+            XCTAssertEqual(($0 as! KernelError).code, .permissionDenied)
+        }
+        try kernel.perform("orders.pay", input: ["order": number], context: try ctx(.finance))
+        try kernel.perform("orders.ship", input: ["order": number], context: try ctx(.warehouse))
+        XCTAssertThrowsError(try kernel.perform("orders.cancel", input: ["order": number], context: try ctx(.manager))) {
+            XCTAssertEqual(($0 as! KernelError).message, "order NORTH-1001 is shipped and cannot become cancelled (allowed: delivered)")
+        }
+        try kernel.perform("orders.deliver", input: ["order": number], context: try ctx(.warehouse))
+        let done = try kernel.perform("orders.complete", input: ["order": number, "reason": "happy"], context: try ctx(.clerk))
+        XCTAssertEqual(done["status"], "completed")
+        XCTAssertEqual(done["paid"]?["amount"], 900)
+        let history = try kernel.perform("orders.history", input: ["order": number], context: try ctx(.auditor)).arrayValue!
+        XCTAssertEqual(history.map { $0["to"]!.stringValue! }, ["pending_payment", "paid", "shipped", "delivered", "completed"])
+        XCTAssertEqual(history[1]["by"]?.stringValue?.hasSuffix("finance@north.test"), true)
+        XCTAssertEqual(history[4]["reason"], "happy")
+        XCTAssertThrowsError(try kernel.perform("orders.cancel", input: ["order": number], context: try ctx(.manager))) {
+            XCTAssertEqual(($0 as! KernelError).message, "order NORTH-1001 is completed and cannot become cancelled (it is final)")
+        }
+        let changes = try kernel.store.read { try $0.query("SELECT COUNT(*) AS n FROM souk_outbox WHERE event = 'order.status_changed'")[0].int("n") }
+        XCTAssertEqual(changes, 4)
+    }
+
+    func testRefundsNeverExceedWhatWasPaid() throws {
+        try place(["CUP:2"])
+        XCTAssertThrowsError(try kernel.perform("orders.refund.request", input: ["order": "NORTH-1001", "amount": 100, "reason": "x"], context: try ctx(.clerk))) {
+            XCTAssertEqual(($0 as! KernelError).message, "a refund of 1.00 EUR exceeds what can still be refunded on order NORTH-1001 (0.00 EUR)")
+        }
+        try kernel.perform("orders.pay", input: ["order": "NORTH-1001"], context: try ctx(.finance))
+        let request = try kernel.perform("orders.refund.request", input: ["order": "NORTH-1001", "amount": 1500, "reason": "late"], context: try ctx(.clerk))
+        XCTAssertEqual(request["status"], "requested")
+        XCTAssertThrowsError(try kernel.perform("orders.refund.request", input: ["order": "NORTH-1001", "amount": 1000, "reason": "more"], context: try ctx(.clerk))) {
+            XCTAssertEqual(($0 as! KernelError).message, "a refund of 10.00 EUR exceeds what can still be refunded on order NORTH-1001 (9.00 EUR)")
+        }
+        let id = request["id"]!
+        XCTAssertThrowsError(try kernel.perform("orders.refund.approve", input: ["request": id], context: try ctx(.clerk))) {
+            XCTAssertEqual(($0 as! KernelError).code, .permissionDenied)
+        }
+        try kernel.perform("orders.refund.approve", input: ["request": id, "note": "ok"], context: try ctx(.finance))
+        XCTAssertThrowsError(try kernel.perform("orders.refund.approve", input: ["request": id], context: try ctx(.finance))) {
+            XCTAssertEqual(($0 as! KernelError).message, "refund request 1 is already approved")
+        }
+        let order = try kernel.perform("orders.show", input: ["order": "NORTH-1001"], context: try ctx(.finance))
+        XCTAssertEqual(order["refunded"]?["amount"], 1500)
+        XCTAssertThrowsError(try kernel.perform("orders.refund.request", input: ["order": "NORTH-1001", "amount": 0, "reason": "x"], context: try ctx(.clerk))) {
+            XCTAssertEqual(($0 as! KernelError).message, "the refund amount must be positive, got 0")
+        }
+    }
+
+    func testReturnsAndExchangesPublishRestockEvents() throws {
+        try place(["TEA:3", "CUP:1"], attributes: ["discount=150"])
+        XCTAssertThrowsError(try kernel.perform("orders.return.request", input: ["order": "NORTH-1001", "lines": ["TEA:1"], "reason": "x"], context: try ctx(.support))) {
+            XCTAssertEqual(($0 as! KernelError).message, "order NORTH-1001 is pending_payment; only shipped, delivered or completed orders take returns")
+        }
+        try kernel.perform("orders.pay", input: ["order": "NORTH-1001"], context: try ctx(.finance))
+        try kernel.perform("orders.ship", input: ["order": "NORTH-1001"], context: try ctx(.warehouse))
+        XCTAssertThrowsError(try kernel.perform("orders.return.request", input: ["order": "NORTH-1001", "lines": ["TEA:4"], "reason": "x"], context: try ctx(.support))) {
+            XCTAssertEqual(($0 as! KernelError).message, "only 3 of SKU TEA on order NORTH-1001 can still be returned, not 4")
+        }
+        let returned = try kernel.perform("orders.return.request", input: ["order": "NORTH-1001", "lines": ["TEA:1"], "reason": "broken"], context: try ctx(.support))
+        // TEA line: 1350 less its discount share 79 (150 spread over 1350 and 1200) = 1271; one of three = 423.67 → 424.
+        XCTAssertEqual(returned["amount"], "4.24 EUR")
+        XCTAssertThrowsError(try kernel.perform("orders.return.request", input: ["order": "NORTH-1001", "lines": ["TEA:3"], "reason": "x"], context: try ctx(.support))) {
+            XCTAssertEqual(($0 as! KernelError).message, "only 2 of SKU TEA on order NORTH-1001 can still be returned, not 3")
+        }
+        try kernel.perform("orders.return.approve", input: ["request": returned["id"]!], context: try ctx(.warehouse))
+        XCTAssertThrowsError(try kernel.perform("orders.exchange.request", input: ["order": "NORTH-1001", "lines": ["CUP:1"], "replacement": ["NOPE:1"], "reason": "x"], context: try ctx(.support))) {
+            XCTAssertEqual(($0 as! KernelError).message, "unknown SKU 'NOPE'")
+        }
+        let exchange = try kernel.perform("orders.exchange.request", input: ["order": "NORTH-1001", "lines": ["CUP:1"], "replacement": ["POT:1"], "reason": "colour"], context: try ctx(.support))
+        try kernel.perform("orders.exchange.approve", input: ["request": exchange["id"]!], context: try ctx(.warehouse))
+        XCTAssertEqual(pricing.restocked.all, ["return:TEA:1", "exchange:CUP:1"])
+        let order = try kernel.perform("orders.show", input: ["order": "NORTH-1001"], context: try ctx(.finance))
+        XCTAssertEqual(order["refunded"]?["amount"], 424)
+        XCTAssertEqual(order["lines"]?.arrayValue?.map { $0["returned"] }, [1, 1])
+    }
+
+    func testCartsAndSearch() throws {
+        let clerk = try ctx(.clerk)
+        let cart = try kernel.perform("orders.cart.create", input: ["customer": 7], context: clerk)["cart"]!
+        try kernel.perform("orders.cart.add", input: ["cart": cart, "sku": "TEA", "quantity": 2], context: clerk)
+        let shown = try kernel.perform("orders.cart.add", input: ["cart": cart, "sku": "TEA", "quantity": 1], context: clerk)
+        XCTAssertEqual(shown["total"]?["amount"], 1350)
+        XCTAssertThrowsError(try kernel.perform("orders.cart.add", input: ["cart": cart, "sku": "NOPE", "quantity": 1], context: clerk)) {
+            XCTAssertEqual(($0 as! KernelError).message, "unknown SKU 'NOPE'")
+        }
+        let order = try kernel.perform("orders.cart.checkout", input: ["cart": cart], context: clerk)
+        XCTAssertEqual(order["customer"], 7)
+        XCTAssertThrowsError(try kernel.perform("orders.cart.checkout", input: ["cart": cart], context: clerk)) {
+            XCTAssertEqual(($0 as! KernelError).message, "cart 1 is already checked out; open a new cart")
+        }
+        for _ in 0..<4 { try place(["CUP:1"]) }
+        try kernel.perform("orders.pay", input: ["order": "NORTH-1002"], context: try ctx(.finance))
+        let page1 = try kernel.perform("orders.list", input: ["limit": 3], context: clerk)
+        XCTAssertEqual(page1["items"]?.arrayValue?.map { $0["number"]!.stringValue! }, ["NORTH-1005", "NORTH-1004", "NORTH-1003"])
+        let page2 = try kernel.perform("orders.list", input: ["limit": 3, "cursor": page1["next_cursor"]!], context: clerk)
+        XCTAssertEqual(page2["items"]?.arrayValue?.map { $0["number"]!.stringValue! }, ["NORTH-1002", "NORTH-1001"])
+        XCTAssertEqual(page2["next_cursor"], .null)
+        XCTAssertEqual(try kernel.perform("orders.list", input: ["status": "paid"], context: clerk)["items"]?.arrayValue?.count, 1)
+        XCTAssertEqual(try kernel.perform("orders.list", input: ["customer": 7], context: clerk)["items"]?.arrayValue?.count, 1)
+        XCTAssertEqual(try kernel.perform("orders.list", input: ["min_total": 1300], context: clerk)["items"]?.arrayValue?.count, 1)
+        XCTAssertThrowsError(try kernel.perform("orders.list", input: ["status": "lost"], context: clerk)) {
+            XCTAssertTrue(($0 as! KernelError).message.hasPrefix("'lost' is not an order status"))
+        }
+    }
+}
