@@ -211,6 +211,7 @@ final class OrdersTests: XCTestCase {
         let exchange = try kernel.perform("orders.exchange.request", input: ["order": "NORTH-1001", "lines": ["CUP:1"], "replacement": ["POT:1"], "reason": "colour"], context: try ctx(.support))
         try kernel.perform("orders.exchange.approve", input: ["request": exchange["id"]!], context: try ctx(.warehouse))
         XCTAssertEqual(pricing.restocked.all, ["return:TEA:1", "exchange:CUP:1"])
+        XCTAssertEqual(try count("souk_outbox WHERE event = 'order.after_sales_changed'"), 4, "requested and approved, twice")
         let order = try kernel.perform("orders.show", input: ["order": "NORTH-1001"], context: try ctx(.finance))
         XCTAssertEqual(order["refunded"]?["amount"], 424)
         XCTAssertEqual(order["lines"]?.arrayValue?.map { $0["returned"] }, [1, 1])

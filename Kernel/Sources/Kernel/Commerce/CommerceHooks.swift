@@ -20,4 +20,6 @@ extension Hooks {
     /// Event: an after-sales request (refund, return, exchange) was approved. Returns carry
     /// the lines to restock.
     public static let afterSalesApproved = EventHook<AfterSalesEvent>("order.after_sales_approved")
+    /// Event: an after-sales request was opened, approved or rejected (for notifications).
+    public static let afterSalesChanged = EventHook<AfterSalesEvent>("order.after_sales_changed")
 }

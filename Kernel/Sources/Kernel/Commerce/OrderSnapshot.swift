@@ -80,6 +80,8 @@ public struct AfterSalesEvent: Codable, Sendable, Equatable {
     public enum Kind: String, Codable, Sendable { case refund, `return`, exchange }
     public let requestID: Int64
     public let kind: Kind
+    /// requested, approved or rejected.
+    public let status: String
     public let orderID: Int64
     public let orderNumber: String
     /// The amount refunded (refunds), or zero.
@@ -89,10 +91,11 @@ public struct AfterSalesEvent: Codable, Sendable, Equatable {
     /// The lines sent out instead (exchanges).
     public let replacementLines: [CartLine]
 
-    public init(requestID: Int64, kind: Kind, orderID: Int64, orderNumber: String, amount: Money,
+    public init(requestID: Int64, kind: Kind, status: String, orderID: Int64, orderNumber: String, amount: Money,
                 returnedLines: [CartLine], replacementLines: [CartLine]) {
         self.requestID = requestID
         self.kind = kind
+        self.status = status
         self.orderID = orderID
         self.orderNumber = orderNumber
         self.amount = amount

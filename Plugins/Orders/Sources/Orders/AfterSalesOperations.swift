@@ -103,6 +103,10 @@ enum AfterSalesOperations {
                   "replacement": try encodeLines(replacement), "reason": try scope.input.string("reason"),
                   "actor": scope.context.actor.description, "now": scope.now])
         let id = db.lastInsertRowID
+        let currency = try OrderRecord.currency(row)
+        try scope.publish(Hooks.afterSalesChanged, AfterSalesEvent(
+            requestID: id, kind: kind, status: "requested", orderID: try row.int64("id"), orderNumber: try row.string("number"),
+            amount: Money(minorUnits: amount, currency: currency), returnedLines: returned, replacementLines: replacement))
         scope.audit(entity: "aftersales:\(id)", change: ["order": .string(try row.string("number")), "kind": .string(kind.rawValue),
                                                         "amount": .int(amount), "status": "requested"])
         return try value(id, scope)
@@ -145,11 +149,13 @@ enum AfterSalesOperations {
                         WHERE shop_id = :shop AND order_id = :order AND sku = :sku AND returned_quantity + :quantity <= quantity
                         """, ["quantity": line.quantity, "order": try orderRow.int64("id"), "sku": line.sku])
                 }
-                try scope.publish(Hooks.afterSalesApproved, AfterSalesEvent(
-                    requestID: id, kind: kind, orderID: try orderRow.int64("id"), orderNumber: try orderRow.string("number"),
-                    amount: Money(minorUnits: amount, currency: currency), returnedLines: returned,
-                    replacementLines: try decodeLines(try request.string("replacement"), currency: currency)))
             }
+            let event = AfterSalesEvent(
+                requestID: id, kind: kind, status: approve ? "approved" : "rejected", orderID: try orderRow.int64("id"),
+                orderNumber: try orderRow.string("number"), amount: Money(minorUnits: amount, currency: currency),
+                returnedLines: returned, replacementLines: try decodeLines(try request.string("replacement"), currency: currency))
+            if approve { try scope.publish(Hooks.afterSalesApproved, event) }
+            try scope.publish(Hooks.afterSalesChanged, event)
             scope.audit(entity: "aftersales:\(id)", change: ["order": .string(try orderRow.string("number")), "kind": .string(kind.rawValue),
                                                             "status": .string(approve ? "approved" : "rejected"), "amount": .int(amount)])
             return try value(id, scope)
