@@ -13,7 +13,7 @@ let fixtureTargets: [Target] = fixtures.map { .target(name: "Fixture\($0)", depe
 
 // In-tree plugins: each is a plain target (linked into the hosts) plus a tiny entry target
 // that is the only member of its own .dynamic product (the .so for `souk plugin install`).
-let plugins = ["Catalog", "Customers", "Orders"]
+let plugins = ["Catalog", "Customers", "Orders", "Payment", "Shipping", "Inventory"]
 let pluginProducts: [Product] = plugins.map { .library(name: "Souk\($0)", type: .dynamic, targets: ["\($0)Entry"]) }
 let pluginTargets: [Target] = plugins.flatMap { name -> [Target] in [
     .target(name: name, dependencies: [kernel], path: "Plugins/\(name)/Sources/\(name)"),

@@ -23,3 +23,23 @@ extension Hooks {
     /// Event: an after-sales request was opened, approved or rejected (for notifications).
     public static let afterSalesChanged = EventHook<AfterSalesEvent>("order.after_sales_changed")
 }
+
+/// The payload of `Hooks.lowStock`.
+public struct StockLevel: Codable, Sendable, Equatable {
+    public let sku: String
+    public let location: String
+    public let available: Int64
+    public let safetyStock: Int64
+
+    public init(sku: String, location: String, available: Int64, safetyStock: Int64) {
+        self.sku = sku
+        self.location = location
+        self.available = available
+        self.safetyStock = safetyStock
+    }
+}
+
+extension Hooks {
+    /// Event: a SKU's available quantity at a location fell to its safety stock or below.
+    public static let lowStock = EventHook<StockLevel>("inventory.low_stock")
+}

@@ -1,0 +1,38 @@
+import Kernel
+
+/// Stock per SKU per location, reservations at checkout, movements with reasons,
+/// stocktaking, transfers, replenishment and analysis. Never oversells: every decrement is a
+/// conditional UPDATE inside the order's transaction.
+public final class InventoryPlugin: Plugin {
+    public init() {}
+
+    public let manifest = PluginManifest(
+        id: "inventory", name: "Inventory", version: SemanticVersion(1, 0, 0), kernel: .compatible(with: Kernel.version),
+        dependencies: ["orders"], permissions: InventoryPermissions.all, migrations: InventorySchema.migrations,
+        settings: [SettingSpec("reservation_minutes", .int, default: 30, help: "how long checkout holds stock for an unpaid order")],
+        summary: "stock, reservations, movements, stocktaking, transfers, replenishment")
+
+    public func register(_ registrar: PluginRegistrar) throws {
+        for operation in StockOperations.all + StocktakeOperations.all + InsightOperations.all + ReservationOperations.all {
+            try registrar.operation(operation)
+        }
+        // Inside the checkout transaction: reserve or fail the whole order.
+        try registrar.filter(Hooks.orderPlacing) { order, scope in
+            try Reservations.reserve(order, scope)
+        }
+        try registrar.subscribe(Hooks.orderStatusChanged, name: "settle-reservations") { event, scope in
+            switch event.status {
+            case .paid: try Reservations.commit(orderNumber: event.number, scope)
+            case .cancelled: try Reservations.release(orderNumber: event.number, restock: true, scope)
+            default: break
+            }
+        }
+        try registrar.subscribe(Hooks.afterSalesApproved, name: "restock-returns") { event, scope in
+            for line in event.returnedLines where line.quantity > 0 {
+                let location = try Locations.defaultLocation(scope)
+                try Stock.move(sku: line.sku, location: location, onHand: line.quantity, kind: "returned",
+                               reason: "\(event.kind.rawValue) \(event.requestID) of \(event.orderNumber)", order: event.orderNumber, scope)
+            }
+        }
+    }
+}

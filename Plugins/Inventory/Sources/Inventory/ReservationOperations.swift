@@ -1,0 +1,45 @@
+import Kernel
+
+enum ReservationOperations {
+    static let all = [list, expire]
+
+    static let list = OperationSpec(
+        name: "inventory.reservations.list", summary: "List stock held for orders",
+        fields: [Field("status", help: "active, committed, released or restocked (default active)"), Field("order", help: "only this order")],
+        permission: "inventory.read", mutates: false
+    ) { scope in
+        var sql = """
+            SELECT r.*, l.code AS location FROM inventory_reservations r JOIN inventory_locations l ON l.id = r.location_id
+            WHERE r.shop_id = :shop AND r.status = :status
+            """
+        var parameters: [String: any SQLBindable] = ["status": scope.input.optionalString("status") ?? "active"]
+        if let order = scope.input.optionalString("order") { sql += " AND r.order_number = :order"; parameters["order"] = order }
+        return .array(try scope.db.query(sql + " ORDER BY r.id", parameters).map {
+            ["order": .string(try $0.string("order_number")), "sku": .string(try $0.string("sku")), "location": .string(try $0.string("location")),
+             "quantity": .int(try $0.int64("quantity")), "status": .string(try $0.string("status")),
+             "expires_at": .string(Validation.isoString(millis: try $0.int64("expires_at")))]
+        })
+    }
+
+    static let expire = OperationSpec(
+        name: "inventory.reservations.expire", summary: "Cancel unpaid orders whose stock hold has expired, freeing the stock",
+        permission: "inventory.manage", mutates: true
+    ) { scope in
+        let due = try scope.db.query("""
+            SELECT DISTINCT order_number FROM inventory_reservations WHERE shop_id = :shop AND status = 'active' AND expires_at <= :now
+            ORDER BY order_number
+            """, ["now": scope.now]).map { try $0.string("order_number") }
+        var cancelled: [Value] = []
+        for number in due {
+            let status = try scope.db.query("SELECT status FROM orders_orders WHERE shop_id = :shop AND number = :number", ["number": number]).first
+            if try status?.string("status") == OrderStatus.pendingPayment.rawValue {
+                // Cancelling goes through Orders (guards, history, events); the stock comes back here at once.
+                _ = try scope.perform("orders.cancel", ["order": .string(number), "reason": "stock hold expired"])
+                cancelled.append(.string(number))
+            }
+            try Reservations.release(orderNumber: number, restock: false, scope)
+        }
+        scope.audit(entity: "reservations", change: ["expired_orders": .array(cancelled)])
+        return ["expired": .int(Int64(due.count)), "cancelled_orders": .array(cancelled)]
+    }
+}
