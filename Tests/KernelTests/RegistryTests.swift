@@ -56,7 +56,7 @@ final class RegistryTests: XCTestCase {
         let harness = try KernelHarness(plugins: [Clash(), Mistyped(), HookPlugin(id: "typed", recorder: HookRecorder())])
         XCTAssertEqual(harness.kernel.failures.map(\.error.message), [
             "plugin 'clash' (built in) failed to register: operation 'shop.show' is already registered by 'kernel'",
-            "plugin 'typed' (built in) failed to register: filter hook 'shop.profile' is declared with payload Swift.Int but plugin 'typed' registers a handler for Kernel.ShopProfile",
+            "plugin 'mistyped' (built in) failed to register: filter hook 'shop.profile' is declared with payload Kernel.ShopProfile but plugin 'mistyped' registers a handler for Swift.Int",
         ])
     }
 

@@ -89,7 +89,7 @@ public struct CLI {
     /// The signed-in staff member from --token / SOUK_TOKEN or --as (+ SOUK_PASSWORD).
     func actor(_ kernel: Kernel, _ options: GlobalOptions) throws -> StaffAccount? {
         if let email = options.asEmail {
-            let password = try Prompt.secret("Password for \(email)", environment: environment, variable: "SOUK_PASSWORD")
+            let password = try Prompt.secret("the password for \(email)", environment: environment, variable: "SOUK_PASSWORD")
             return try kernel.verifyPassword(email: email, password: password)
         }
         if let token = options.token { return try kernel.authenticate(token: token) }

@@ -23,7 +23,7 @@ public enum ExitCode {
         }
     }
 
-    /// Rows for the documentation and `souk help exit-codes`.
+    /// Rows for the documentation (docs/cli.md).
     public static let table: [(ErrorCode, Int32)] = [
         (.internal, 1), (.storage, 1), (.usage, 2), (.invalidInput, 3), (.notFound, 4), (.conflict, 5),
         (.permissionDenied, 6), (.unauthenticated, 7), (.accountLocked, 8), (.vetoed, 9), (.schemaTooNew, 10),

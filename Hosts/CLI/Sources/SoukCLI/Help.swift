@@ -95,6 +95,9 @@ enum Help {
                 text += "  " + label.padding(toLength: width, withPad: " ", startingAt: 0) + "  " + help + "\n"
             }
         }
+        if visible.contains(where: { $0.type == .string && !$0.positional }) {
+            text += "\nAny text flag can be read from a file: --NAME-file PATH.\n"
+        }
         for field in operation.fields where field.secret {
             text += "\n\(field.help.capitalizedFirst): read from \(secretVariable(field)), or asked on the terminal.\n"
         }

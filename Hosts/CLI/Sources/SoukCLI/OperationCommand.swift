@@ -67,7 +67,14 @@ struct OperationCommand {
                 inline = String(flag[flag.index(after: equals)...])
                 flag = String(flag[..<equals])
             }
-            let name = flag.replacingOccurrences(of: "-", with: "_")
+            var name = flag.replacingOccurrences(of: "-", with: "_")
+            // `--csv-file PATH` reads the text field `csv` from a file.
+            var fromFile = false
+            if operation.fields.first(where: { $0.name == name }) == nil, name.hasSuffix("_file"),
+               let base = operation.fields.first(where: { $0.name == String(name.dropLast(5)) }), base.type == .string, !base.secret {
+                name = base.name
+                fromFile = true
+            }
             guard let field = operation.fields.first(where: { $0.name == name }), !field.secret else {
                 throw cli.unknownFlag("--\(flag)", command: command)
             }
@@ -84,7 +91,14 @@ struct OperationCommand {
                 }
                 text = arguments[index]
             }
-            input[field.name] = try field.type.parse(text, field: flag)
+            if fromFile {
+                guard let data = FileManager.default.contents(atPath: text), let content = String(data: data, encoding: .utf8) else {
+                    throw KernelError.invalid(field.name, "cannot read --\(flag) \(text): no such file, or not UTF-8 text")
+                }
+                input[field.name] = .string(content)
+            } else {
+                input[field.name] = try field.type.parse(text, field: flag)
+            }
             index += 1
         }
         for field in operation.fields where field.secret && input[field.name] == nil {

@@ -6,9 +6,9 @@ enum Prompt {
     static func secret(_ label: String, environment: [String: String], variable: String, confirm: Bool = false) throws -> String {
         if let value = environment[variable] { return value }
         guard isatty(STDIN_FILENO) == 1 else {
-            throw KernelError(.usage, "\(label.lowercased()) needed: set \(variable) or run on a terminal")
+            throw KernelError(.usage, "\(label) needed: set \(variable) or run on a terminal")
         }
-        let first = try read("\(label): ")
+        let first = try read("\(label.prefix(1).uppercased() + label.dropFirst()): ")
         if confirm {
             guard try read("Repeat \(label.lowercased()): ") == first else {
                 throw KernelError(.invalidInput, "the two entries differ")

@@ -67,7 +67,9 @@ enum AuditLog {
         let headHash = try head?.string("hash") ?? genesis
         if headSeq != expectedSeq - 1 || headHash != prev {
             let problem = headSeq > expectedSeq - 1
-                ? "entries #\(expectedSeq) to #\(headSeq) are missing (deleted from the end of the chain)"
+                ? (headSeq == expectedSeq
+                    ? "entry #\(headSeq) is missing (deleted from the end of the chain)"
+                    : "entries #\(expectedSeq) to #\(headSeq) are missing (deleted from the end of the chain)")
                 : "the chain ends at #\(expectedSeq - 1) but its recorded head is #\(headSeq) (rows inserted or head edited)"
             return ChainReport(shopID: shopID, entries: rows.count, problem: problem)
         }

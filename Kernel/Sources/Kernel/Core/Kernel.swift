@@ -50,6 +50,7 @@ public final class Kernel: @unchecked Sendable {
         self.hooks = HookBus()
         self.clock = clock
         self.dataDirectory = dataDirectory
+        hooks.declareKernelHooks()
         let migrator = Migrator(store: store, now: { clock.millis })
         try migrator.migrate(module: "kernel", KernelSchema.migrations)
         try registerKernelModule()
@@ -177,10 +178,11 @@ public final class Kernel: @unchecked Sendable {
                 throw KernelError(.invalidInput, "operation '\(operation.name)' needs permission '\(permission)', which nobody declares; add it to the manifest's permissions")
             }
         }
-        try migrator.migrate(module: manifest.id, manifest.migrations)
-        // Hooks last: if one is refused, take back the ones already added.
+        // Hooks before migrations: a refused hook leaves no tables behind, and a failed
+        // migration takes back the hooks already added.
         do {
             for add in registrar.hookAdds { try add(hooks) }
+            try migrator.migrate(module: manifest.id, manifest.migrations)
         } catch {
             for token in registrar.reservedTokens { hooks.remove(token) }
             throw error

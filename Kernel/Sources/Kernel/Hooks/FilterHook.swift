@@ -37,5 +37,6 @@ public struct HookToken: Hashable, Sendable {
     let id: Int
 }
 
-/// The namespace where the kernel declares its own hooks (see `KernelHooks.swift`).
+/// The namespace where the kernel declares its own hooks: shop hooks in
+/// `Operations/BuiltIn/ShopOperations.swift`, checkout and order hooks in `Commerce/CommerceHooks.swift`.
 public enum Hooks {}

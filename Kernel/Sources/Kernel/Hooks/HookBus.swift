@@ -26,6 +26,32 @@ public final class HookBus: @unchecked Sendable {
 
     private func key(_ kind: Kind, _ name: String) -> String { "\(kind.rawValue):\(name)" }
 
+    /// Binds a hook name to its payload type before any plugin registers, so that a plugin
+    /// registering with the wrong type is the one refused.
+    func declare(_ kind: Kind, _ name: String, payload: Any.Type) {
+        lock.lock()
+        defer { lock.unlock() }
+        payloadTypes[key(kind, name)] = (ObjectIdentifier(payload), String(reflecting: payload))
+    }
+
+    /// The hooks the kernel declares (its own and the shared commerce vocabulary).
+    func declareKernelHooks() {
+        declare(.filter, Hooks.shopProfile.name, payload: ShopProfile.self)
+        declare(.guard, Hooks.shopWillUpdate.name, payload: ShopProfile.self)
+        declare(.event, Hooks.shopCreated.name, payload: ShopEvent.self)
+        declare(.event, Hooks.shopUpdated.name, payload: ShopEvent.self)
+        declare(.filter, Hooks.checkoutPrice.name, payload: Cart.self)
+        declare(.guard, Hooks.checkoutValidate.name, payload: Cart.self)
+        declare(.filter, Hooks.orderPlacing.name, payload: OrderSnapshot.self)
+        declare(.guard, Hooks.orderTransition.name, payload: OrderTransition.self)
+        declare(.event, Hooks.orderPlaced.name, payload: OrderEvent.self)
+        declare(.event, Hooks.orderStatusChanged.name, payload: OrderEvent.self)
+        declare(.event, Hooks.afterSalesApproved.name, payload: AfterSalesEvent.self)
+        declare(.event, Hooks.afterSalesChanged.name, payload: AfterSalesEvent.self)
+        declare(.event, Hooks.lowStock.name, payload: StockLevel.self)
+        declare(.filter, Hooks.paymentProviders.name, payload: [any PaymentProvider].self)
+    }
+
     func reserveToken() -> HookToken {
         lock.lock()
         defer { lock.unlock() }

@@ -68,6 +68,11 @@ public final class OperationScope {
     /// Writes the event into the outbox inside this transaction. It is delivered to
     /// subscribers after commit, and never if the transaction rolls back.
     public func publish<P>(_ event: EventHook<P>, _ payload: P) throws {
+        try publish(event, payload, shopID: context.shop?.id ?? 0)
+    }
+
+    /// Publishes for a given shop (the kernel's `shop.created` names the shop it just made).
+    func publish<P>(_ event: EventHook<P>, _ payload: P, shopID: Int64) throws {
         guard transaction.isWritable else {
             throw KernelError(.internal, "event '\(event.name)' published from read-only operation \(operation)")
         }
@@ -80,7 +85,7 @@ public final class OperationScope {
         try transaction.execute("""
             INSERT INTO souk_outbox (shop_id, event, payload, correlation_id, created_at, next_attempt_at, delivered_at)
             VALUES (?, ?, ?, ?, ?, ?, ?)
-            """, [context.shop?.id ?? 0, event.name, String(decoding: data, as: UTF8.self), context.correlationID, now, now,
+            """, [shopID, event.name, String(decoding: data, as: UTF8.self), context.correlationID, now, now,
                   listened ? nil : now])
     }
 

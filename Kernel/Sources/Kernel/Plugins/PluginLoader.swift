@@ -11,7 +11,8 @@ public enum PluginLoader {
         var files: [String] = []
         for directory in directories {
             guard let names = try? FileManager.default.contentsOfDirectory(atPath: directory) else { continue }
-            for name in names.sorted() where name.hasSuffix(".so") {
+            // A build folder also holds libKernel.so: loading it would put a second kernel in the process.
+            for name in names.sorted() where name.hasSuffix(".so") && name != "libKernel.so" {
                 files.append((directory as NSString).appendingPathComponent(name))
             }
         }

@@ -61,6 +61,7 @@ public final class PluginRegistrar: @unchecked Sendable {
 
     /// Subscribes to an event. `name` identifies the subscriber in the delivery records
     /// and must stay stable across releases (it is how a retry knows what already ran).
+    @discardableResult
     public func subscribe<P>(_ event: EventHook<P>, name: String,
                              _ handler: @escaping @Sendable (P, OperationScope) throws -> Void) throws -> HookToken {
         try checkOpen()

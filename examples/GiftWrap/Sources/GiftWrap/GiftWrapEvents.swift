@@ -7,6 +7,8 @@ public struct WrapRequested: Codable, Sendable {
 }
 
 public enum GiftWrapEvents {
-    /// Published when staff record a wrap request; other plugins may subscribe too.
+    /// Published when staff record a wrap request; this plugin's own subscriber queues it.
+    /// (Plugins never import each other, so an event meant for other plugins belongs in the
+    /// kernel's shared vocabulary instead.)
     public static let requested = EventHook<WrapRequested>("giftwrap.requested")
 }

@@ -71,7 +71,7 @@ enum ShopOperations {
             """, [profile.code, profile.name, profile.currency, profile.timezone, profile.phone, profile.email, profile.address,
                   profile.businessHours, profile.logoURL, profile.description, scope.now, scope.now])
         let id = tx.lastInsertRowID
-        try scope.publish(Hooks.shopCreated, ShopEvent(shopID: id, code: profile.code))
+        try scope.publish(Hooks.shopCreated, ShopEvent(shopID: id, code: profile.code), shopID: id)
         scope.audit(entity: "shop:\(profile.code)", change: .object(scope.input.values))
         return try load(id: id, in: tx)
     }

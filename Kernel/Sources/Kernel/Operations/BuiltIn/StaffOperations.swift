@@ -6,7 +6,7 @@ enum StaffOperations {
         fields: [
             Field("email", .email, required: true, help: "sign-in email"),
             Field("name", help: "full name"),
-            Field("password", required: true, help: "initial password (from SOUK_NEW_PASSWORD or a prompt)", secret: true),
+            Field("password", required: true, help: "initial password", secret: true),
             Field("role", .code, help: "a role to grant at once in --shop"),
         ],
         permission: nil, mutates: true, scope: .platform
