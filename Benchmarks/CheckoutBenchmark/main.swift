@@ -9,11 +9,19 @@ import Orders
 
 signal(SIGPIPE, SIG_IGN)
 var arguments = Array(CommandLine.arguments.dropFirst())
-guard arguments.first == "checkout" else {
-    print("usage: souk-bench checkout [--orders N] [--rounds R]")
+let command = arguments.first ?? ""
+guard ["checkout", "contention", "worker"].contains(command) else {
+    print("""
+        usage: souk-bench checkout [--orders N] [--rounds R]
+               souk-bench contention [--processes P] [--units U] [--rounds R]
+        """)
     exit(2)
 }
 arguments.removeFirst()
+if command == "worker" { Contention.worker(folder: arguments[0]) }
+if command == "contention" {
+    Contention.run(processes: option("--processes", 8), units: option("--units", 100), rounds: option("--rounds", 5))
+}
 func option(_ name: String, _ fallback: Int) -> Int {
     guard let index = arguments.firstIndex(of: name), index + 1 < arguments.count, let value = Int(arguments[index + 1]), value > 0 else {
         return fallback

@@ -9,6 +9,15 @@ final class CryptoTests: XCTestCase {
                        "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1")
         XCTAssertEqual(Hex.encode(SHA256.hash([UInt8](repeating: 0x61, count: 1_000_000))),
                        "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0")
+        // The same million bytes fed in uneven pieces and through the byte-by-byte path.
+        var hasher = SHA256()
+        var fed = 0
+        for piece in [1, 63, 64, 65, 127, 999_680] {
+            if piece % 2 == 1 { hasher.update(repeatElement(UInt8(0x61), count: piece)) } else { hasher.update([UInt8](repeating: 0x61, count: piece)) }
+            fed += piece
+        }
+        XCTAssertEqual(fed, 1_000_000)
+        XCTAssertEqual(Hex.encode(hasher.finish()), "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0")
     }
 
     func testHMACMatchesRFC4231Vectors() {
