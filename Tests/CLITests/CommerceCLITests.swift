@@ -46,21 +46,26 @@ final class CommerceCLITests: XCTestCase {
         let units = 20, processes = 6
         let folder = try TemporaryDirectory()
         let (souk, token) = try shopWithStock(folder, units: units)
-        let lock = NSLock()
-        var sold = 0, refused = 0, other: [String] = []
-        DispatchQueue.concurrentPerform(iterations: processes) { _ in
-            while true {
-                guard let result = try? souk.run(["--token", token, "orders", "place", "--shop", "north", "--lines", "TEA-1:1"]) else { return }
+        final class Tally: @unchecked Sendable {
+            let lock = NSLock()
+            var sold = 0, refused = 0, other: [String] = []
+            func record(_ result: SoukProcess.Result) -> Bool {
                 lock.lock()
                 defer { lock.unlock() }
-                if result.status == 0 { sold += 1; continue }
+                if result.status == 0 { sold += 1; return true }
                 if result.status == 13 { refused += 1 } else { other.append(result.stderr) }
-                return
+                return false
             }
         }
-        XCTAssertEqual(other, [])
-        XCTAssertEqual(sold, units, "exactly the units in stock were sold")
-        XCTAssertEqual(refused, processes)
+        let tally = Tally()
+        // Each racer is a separate `souk` process; they share only the data folder.
+        DispatchQueue.concurrentPerform(iterations: processes) { _ in
+            while let result = try? souk.run(["--token", token, "orders", "place", "--shop", "north", "--lines", "TEA-1:1"]),
+                  tally.record(result) {}
+        }
+        XCTAssertEqual(tally.other, [])
+        XCTAssertEqual(tally.sold, units, "exactly the units in stock were sold")
+        XCTAssertEqual(tally.refused, processes)
         let stock = try JSON.decode(try souk.ok(["--token", token, "--json", "inventory", "stock", "list", "--shop", "north", "--sku", "TEA-1"]).stdout)
         XCTAssertEqual(stock.arrayValue?.first?["reserved"], .int(Int64(units)))
         XCTAssertEqual(stock.arrayValue?.first?["available"], 0)
