@@ -8,8 +8,8 @@ import Customers
 import Orders
 
 signal(SIGPIPE, SIG_IGN)
-var arguments = Array(CommandLine.arguments.dropFirst())
-let command = arguments.first ?? ""
+let command = CommandLine.arguments.dropFirst().first ?? ""
+let arguments = Array(CommandLine.arguments.dropFirst(2))
 guard ["checkout", "contention", "worker"].contains(command) else {
     print("""
         usage: souk-bench checkout [--orders N] [--rounds R]
@@ -17,7 +17,6 @@ guard ["checkout", "contention", "worker"].contains(command) else {
         """)
     exit(2)
 }
-arguments.removeFirst()
 if command == "worker" { Contention.worker(folder: arguments[0]) }
 if command == "contention" {
     Contention.run(processes: option("--processes", 8), units: option("--units", 100), rounds: option("--rounds", 5))
@@ -37,6 +36,13 @@ do {
     var soukRates: [Double] = [], rawRates: [Double] = []
     print("checkout benchmark: \(orders) orders of 3 lines per round, \(rounds) rounds, WAL, synchronous=NORMAL")
     print("round  souk orders/s  raw SQLite orders/s  ratio")
+    // For profiling one side alone: SOUK_BENCH_ONLY=souk or raw.
+    let only = ProcessInfo.processInfo.environment["SOUK_BENCH_ONLY"]
+    if let only {
+        let rate = try measure(orders) { only == "raw" ? try ceiling.place($0) : try souk.place($0) }
+        print(String(format: "%@ only: %.0f orders/s", only, rate))
+        exit(0)
+    }
     for round in 1...rounds {
         // Alternate which side goes first so that neither always gets the warmer machine.
         let (s, r): (Double, Double)

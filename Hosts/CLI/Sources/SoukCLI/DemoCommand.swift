@@ -67,6 +67,7 @@ struct DemoCommand {
         } catch let error as KernelError where error.code == .permissionDenied {
             log.append("bruno tried to rename north and was refused (audited): \(error.message)")
         }
+        try buildCommerce(kernel, admin: admin, log: &log)
         let prefix = "SOUK_PASSWORD=\(Self.password) souk --data \(directory)"
         let text = """
             Souk demo ready.
@@ -79,6 +80,10 @@ struct DemoCommand {
               \(prefix) --as bruno@demo.souk shop update --shop north --name Mine     (refused: warehouse)
               \(prefix) --as dana@demo.souk audit list --shop south
               \(prefix) --as operator@demo.souk audit verify
+              \(prefix) --as amira@demo.souk catalog product list --shop north
+              \(prefix) --as amira@demo.souk orders list --shop north
+              \(prefix) --as bruno@demo.souk inventory stock list --shop north
+              \(prefix) --as amira@demo.souk orders place --shop north --lines TEA-GREEN-100:1 --customer 1
               souk --help
 
             """
@@ -88,6 +93,59 @@ struct DemoCommand {
             cli.out(text)
         }
         return 0
+    }
+
+    static let catalog = """
+        handle,title,description,keywords,tags,listed,sku,price,weight_grams,volume_cm3,barcode,images
+        green-tea,Green tea,"Sencha leaves, first flush",tea|green|sencha,drinks,true,TEA-GREEN-100,650,100,300,,https://demo.souk.test/tea.jpg
+        green-tea,Green tea,"Sencha leaves, first flush",tea|green|sencha,drinks,true,TEA-GREEN-250,1450,250,700,,https://demo.souk.test/tea.jpg
+        teapot,Cast-iron teapot,"Holds 0.8 l; keeps tea hot",teapot|iron,kitchen,true,POT-IRON,4900,1200,2000,4006381333931,
+        cup,Stoneware cup,,cup,kitchen,true,CUP-STONE,1200,300,500,,
+
+        """
+
+    /// A catalog, stock, customers and orders placed through the real checkout, only when the
+    /// commerce plugins are linked in (the demo runs on any composition of plugins).
+    private func buildCommerce(_ kernel: Kernel, admin: StaffAccount, log: inout [String]) throws {
+        let names = Set(kernel.allOperations.map(\.name))
+        guard names.isSuperset(of: ["catalog.import", "orders.place"]) else { return }
+        let north = try kernel.context(for: admin, shopCode: "north")
+        try kernel.perform("catalog.import", input: ["csv": .string(Self.catalog)], context: north)
+        log.append("imported 3 products (4 SKUs) into north's catalog from CSV")
+        if names.contains("inventory.adjust") {
+            for (sku, units) in [("TEA-GREEN-100", 40), ("TEA-GREEN-250", 25), ("POT-IRON", 3), ("CUP-STONE", 12)] {
+                try kernel.perform("inventory.adjust", input: ["sku": .string(sku), "quantity": .int(Int64(units)), "reason": "received"], context: north)
+            }
+            log.append("received stock for every SKU (3 teapots only)")
+        }
+        var customers: [Int64] = []
+        if names.contains("customers.create") {
+            for (email, name) in [("lea@example.com", "Léa Martin"), ("omar@example.com", "Omar Said")] {
+                let customer = try kernel.perform("customers.create", input: ["email": .string(email), "name": .string(name)], context: north)
+                if let id = customer["id"]?.intValue { customers.append(id) }
+            }
+            log.append("added customers lea@example.com and omar@example.com")
+        }
+        let amira = try kernel.context(for: try kernel.verifyPassword(email: "amira@demo.souk", password: Self.password), shopCode: "north")
+        let baskets: [[Value]] = [["TEA-GREEN-100:2", "CUP-STONE:2"], ["POT-IRON:1", "TEA-GREEN-250:1"], ["TEA-GREEN-100:1"]]
+        var numbers: [String] = []
+        for (index, basket) in baskets.enumerated() {
+            var input: Value.Object = ["lines": .array(basket)]
+            if !customers.isEmpty { input["customer"] = .int(customers[index % customers.count]) }
+            let order = try kernel.perform("orders.place", input: input, context: amira)
+            numbers.append(order["number"]?.stringValue ?? "?")
+        }
+        log.append("amira placed orders \(numbers.joined(separator: ", ")) through checkout")
+        let chen = try kernel.context(for: try kernel.verifyPassword(email: "chen@demo.souk", password: Self.password), shopCode: "north")
+        try kernel.perform("orders.pay", input: ["order": .string(numbers[0])], context: chen)
+        let bruno = try kernel.context(for: try kernel.verifyPassword(email: "bruno@demo.souk", password: Self.password), shopCode: "north")
+        try kernel.perform("orders.ship", input: ["order": .string(numbers[0])], context: bruno)
+        log.append("chen (finance) recorded payment of \(numbers[0]); bruno (warehouse) shipped it")
+        do {
+            try kernel.perform("orders.place", input: ["lines": ["POT-IRON:5"]], context: amira)
+        } catch let error as KernelError where error.code == .insufficientStock {
+            log.append("an order for 5 teapots was refused: \(error.message)")
+        }
     }
 
     private func prepare(_ directory: String) throws {

@@ -31,13 +31,17 @@ public struct AuditEntry: Sendable {
         hash = try row.string("hash")
     }
 
-    /// The hash of an entry covers every field and the previous entry's hash, encoded as
-    /// one JSON array so that no two different entries encode alike.
+    /// The hash of an entry covers every field and the previous entry's hash. Each field is
+    /// fed as its UTF-8 length, a colon and its bytes, so no two different entries encode alike.
     static func computeHash(shopID: Int64, seq: Int64, at: Int64, actor: String, operation: String, entity: String,
                             change: String, correlationID: String, outcome: String, prevHash: String) -> String {
-        let canonical: Value = [.int(shopID), .int(seq), .int(at), .string(actor), .string(operation), .string(entity),
-                                .string(change), .string(correlationID), .string(outcome), .string(prevHash)]
-        return SHA256.hex(JSON.encode(canonical))
+        var hasher = SHA256()
+        for field in [String(shopID), String(seq), String(at), actor, operation, entity, change, correlationID, outcome, prevHash] {
+            hasher.update(String(field.utf8.count))
+            hasher.update(":")
+            hasher.update(field)
+        }
+        return Hex.encode(hasher.finish())
     }
 
     var expectedHash: String {

@@ -152,6 +152,9 @@ extension Kernel {
     /// Fault injection for crash tests: `SOUK_FAULT=crash-after-commit` ends the process
     /// right after a mutation commits and before its events are delivered.
     static func faultPoint(_ name: String) {
-        if ProcessInfo.processInfo.environment["SOUK_FAULT"] == name { _exit(86) }
+        if injectedFault == name { _exit(86) }
     }
+
+    /// Read once: copying the environment on every mutation is measurable.
+    private static let injectedFault = ProcessInfo.processInfo.environment["SOUK_FAULT"]
 }

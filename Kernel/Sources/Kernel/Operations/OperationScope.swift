@@ -78,10 +78,12 @@ public final class OperationScope {
         }
         let data = try JSONEncoder().encode(payload)
         let now = self.now
-        // An event nobody listens to is recorded as delivered at once, so the commit is not
-        // followed by a delivery pass that has nothing to do.
-        let listened = !kernel.hooks.handlers(.event, event.name).isEmpty
-        if listened { publishedListenedEvent = true }
+        // An event nobody subscribes to has nobody to deliver to: it is not written at all,
+        // which keeps checkout's transaction small. (The audit log is the record of what
+        // happened; the outbox is only a delivery queue.)
+        guard !kernel.hooks.handlers(.event, event.name).isEmpty else { return }
+        let listened = true
+        publishedListenedEvent = true
         try transaction.execute("""
             INSERT INTO souk_outbox (shop_id, event, payload, correlation_id, created_at, next_attempt_at, delivered_at)
             VALUES (?, ?, ?, ?, ?, ?, ?)

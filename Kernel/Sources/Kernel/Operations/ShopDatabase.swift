@@ -11,22 +11,23 @@ public struct ShopDatabase {
     let transaction: Transaction
     public let shopID: Int64
 
-    private func scoped(_ sql: String, _ parameters: [String: any SQLBindable]) throws -> [String: any SQLBindable] {
-        guard try transaction.connection.parameterNames(sql).contains(":shop") else {
+    private func scoped(_ sql: String, _ parameters: [String: any SQLBindable]) throws -> [(String, SQLValue)] {
+        guard try transaction.connection.parameterNames(sql).contains("shop") else {
             throw KernelError(.invalidInput, "shop-scoped SQL must filter by the :shop parameter: \(sql)")
         }
-        var all = parameters
-        all["shop"] = shopID
-        return all
+        var pairs: [(String, SQLValue)] = [("shop", .integer(shopID))]
+        pairs.reserveCapacity(parameters.count + 1)
+        for (key, value) in parameters where key != "shop" { pairs.append((key, value.sqlValue)) }
+        return pairs
     }
 
     public func query(_ sql: String, _ parameters: [String: any SQLBindable] = [:]) throws -> [Row] {
-        try transaction.query(sql, named: try scoped(sql, parameters))
+        try transaction.connection.query(sql, named: try scoped(sql, parameters))
     }
 
     @discardableResult
     public func execute(_ sql: String, _ parameters: [String: any SQLBindable] = [:]) throws -> Int {
-        try transaction.execute(sql, named: try scoped(sql, parameters))
+        try transaction.connection.execute(sql, named: try scoped(sql, parameters))
     }
 
     public var lastInsertRowID: Int64 { transaction.lastInsertRowID }

@@ -5,7 +5,6 @@ internal import CSQLite
 /// `Store` hands each connection to one thread at a time.
 final class Connection {
     private(set) var handle: OpaquePointer?
-    private var cache: [String: OpaquePointer] = [:]
     let path: String
 
     init(path: String, readOnly: Bool) throws {
@@ -27,7 +26,7 @@ final class Connection {
     }
 
     deinit {
-        for statement in cache.values { sqlite3_finalize(statement) }
+        for entry in preparedCache.values { sqlite3_finalize(entry.statement) }
         sqlite3_close_v2(handle)
     }
 
@@ -53,57 +52,86 @@ final class Connection {
         }
     }
 
-    private func prepared(_ sql: String) throws -> OpaquePointer {
-        if let statement = cache[sql] {
-            sqlite3_reset(statement)
-            sqlite3_clear_bindings(statement)
-            return statement
+    /// A prepared statement with what binding needs to know about it, worked out once.
+    final class Prepared {
+        let statement: OpaquePointer
+        /// For each parameter position: its name without the sigil, or nil for `?`.
+        let names: [String?]
+        let columns: Row.Columns
+
+        init(_ statement: OpaquePointer) {
+            self.statement = statement
+            names = (0..<Int(sqlite3_bind_parameter_count(statement))).map { index in
+                guard let raw = sqlite3_bind_parameter_name(statement, Int32(index + 1)) else { return nil }
+                let name = String(cString: raw)
+                return name.hasPrefix("?") ? nil : String(name.dropFirst())
+            }
+            columns = Row.Columns((0..<Int(sqlite3_column_count(statement))).map {
+                String(cString: sqlite3_column_name(statement, Int32($0)))
+            })
+        }
+    }
+
+    private var preparedCache: [String: Prepared] = [:]
+    /// Most SQL is a string literal that keeps one address for the life of the process: look
+    /// it up by address first (cheap), and by text (hashing the whole statement) on a miss.
+    /// A hit is confirmed by comparing the text, so a reused address can never match wrongly.
+    private var preparedByAddress: [UnsafeRawPointer: (sql: String, entry: Prepared)] = [:]
+
+    private func prepared(_ sql: String) throws -> Prepared {
+        let address = sql.utf8.withContiguousStorageIfAvailable { UnsafeRawPointer($0.baseAddress) } ?? nil
+        if let address, let hit = preparedByAddress[address], hit.sql.utf8.count == sql.utf8.count, hit.sql == sql {
+            sqlite3_reset(hit.entry.statement)
+            sqlite3_clear_bindings(hit.entry.statement)
+            return hit.entry
+        }
+        if let entry = preparedCache[sql] {
+            sqlite3_reset(entry.statement)
+            sqlite3_clear_bindings(entry.statement)
+            remember(address, sql, entry)
+            return entry
         }
         var statement: OpaquePointer?
         guard sqlite3_prepare_v3(handle, sql, -1, UInt32(SQLITE_PREPARE_PERSISTENT), &statement, nil) == SQLITE_OK,
               let statement else {
             throw KernelError(.storage, "cannot prepare SQL (\(lastError)): \(sql)")
         }
-        cache[sql] = statement
-        return statement
+        let entry = Prepared(statement)
+        preparedCache[sql] = entry
+        remember(address, sql, entry)
+        return entry
     }
 
-    /// Names of the parameters of `sql` (e.g. `:shop`), used by the shop-scoping check.
-    func parameterNames(_ sql: String) throws -> Set<String> {
-        let statement = try prepared(sql)
-        var names: Set<String> = []
-        let count = sqlite3_bind_parameter_count(statement)
-        if count > 0 {
-            for index in 1...count {
-                if let name = sqlite3_bind_parameter_name(statement, index) { names.insert(String(cString: name)) }
-            }
-        }
-        return names
+    private func remember(_ address: UnsafeRawPointer?, _ sql: String, _ entry: Prepared) {
+        guard let address else { return }
+        // Strings built at run time bring new addresses each time: keep the table small.
+        if preparedByAddress.count >= 1024 { preparedByAddress.removeAll(keepingCapacity: true) }
+        preparedByAddress[address] = (sql, entry)
     }
 
-    private func bind(_ parameters: [SQLValue], named: [String: SQLValue], to statement: OpaquePointer) throws {
-        let count = Int(sqlite3_bind_parameter_count(statement))
+    /// Names of the named parameters of `sql` (without the sigil), used by the shop-scoping check.
+    func parameterNames(_ sql: String) throws -> [String?] {
+        try prepared(sql).names
+    }
+
+    private func bind(_ parameters: [SQLValue], named: [(String, SQLValue)], to entry: Prepared) throws {
+        let statement = entry.statement
         var positional = 0
-        for index in 0..<count {
+        for (index, name) in entry.names.enumerated() {
             let position = Int32(index + 1)
             let value: SQLValue
-            if let rawName = sqlite3_bind_parameter_name(statement, position) {
-                let name = String(cString: rawName)
-                if name.hasPrefix("?") {
-                    guard positional < parameters.count else { throw KernelError(.storage, "too few parameters for SQL") }
-                    value = parameters[positional]; positional += 1
-                } else {
-                    let key = String(name.dropFirst())
-                    guard let named = named[key] else {
-                        throw KernelError(.storage, "no value for SQL parameter \(name)")
-                    }
-                    value = named
+            if let name {
+                // A handful of parameters: a linear search beats hashing.
+                guard let pair = named.first(where: { $0.0 == name }) else {
+                    throw KernelError(.storage, "no value for SQL parameter :\(name)")
                 }
+                value = pair.1
             } else {
                 guard positional < parameters.count else {
                     throw KernelError(.storage, "SQL takes more parameters than the \(parameters.count) given")
                 }
-                value = parameters[positional]; positional += 1
+                value = parameters[positional]
+                positional += 1
             }
             let rc: Int32
             switch value {
@@ -122,12 +150,13 @@ final class Connection {
     }
 
     /// Runs one statement and returns its rows.
-    func query(_ sql: String, _ parameters: [SQLValue] = [], named: [String: SQLValue] = [:]) throws -> [Row] {
-        let statement = try prepared(sql)
+    func query(_ sql: String, _ parameters: [SQLValue] = [], named: [(String, SQLValue)] = []) throws -> [Row] {
+        let entry = try prepared(sql)
+        let statement = entry.statement
         defer { sqlite3_reset(statement) }
-        try bind(parameters, named: named, to: statement)
-        let columnCount = Int(sqlite3_column_count(statement))
-        let columns = (0..<columnCount).map { String(cString: sqlite3_column_name(statement, Int32($0))) }
+        try bind(parameters, named: named, to: entry)
+        let columns = entry.columns
+        let columnCount = columns.names.count
         var rows: [Row] = []
         while true {
             let rc = sqlite3_step(statement)
@@ -150,14 +179,14 @@ final class Connection {
                 default: values.append(.null)
                 }
             }
-            rows.append(Row(columns: columns, values: values))
+            rows.append(Row(layout: columns, values: values))
         }
         return rows
     }
 
     /// Runs one statement that returns no rows; returns the number of rows changed.
     @discardableResult
-    func execute(_ sql: String, _ parameters: [SQLValue] = [], named: [String: SQLValue] = [:]) throws -> Int {
+    func execute(_ sql: String, _ parameters: [SQLValue] = [], named: [(String, SQLValue)] = []) throws -> Int {
         _ = try query(sql, parameters, named: named)
         return Int(sqlite3_changes(handle))
     }
@@ -166,3 +195,4 @@ final class Connection {
 
     var isAutocommit: Bool { sqlite3_get_autocommit(handle) != 0 }
 }
+

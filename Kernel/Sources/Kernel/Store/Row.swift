@@ -1,16 +1,33 @@
 /// A decoded result row. Accessors throw `storage_error` naming the column when the
 /// column is missing or holds a value of another type, instead of returning a default.
 public struct Row: Sendable {
-    public let columns: [String]
+    /// Column names and their positions, shared by every row of one result.
+    final class Columns: Sendable {
+        let names: [String]
+        let positions: [String: Int]
+        init(_ names: [String]) {
+            self.names = names
+            var positions: [String: Int] = [:]
+            for (index, name) in names.enumerated() where positions[name] == nil { positions[name] = index }
+            self.positions = positions
+        }
+    }
+
+    let layout: Columns
     public let values: [SQLValue]
+    public var columns: [String] { layout.names }
 
     public init(columns: [String], values: [SQLValue]) {
-        self.columns = columns
+        self.init(layout: Columns(columns), values: values)
+    }
+
+    init(layout: Columns, values: [SQLValue]) {
+        self.layout = layout
         self.values = values
     }
 
     public subscript(column: String) -> SQLValue? {
-        guard let index = columns.firstIndex(of: column) else { return nil }
+        guard let index = layout.positions[column] else { return nil }
         return values[index]
     }
 

@@ -39,15 +39,15 @@ public final class Store: @unchecked Sendable {
             defer { writeDepth -= 1 }
             return try transaction.savepoint { try body(transaction) }
         }
-        try writer.execute(script: "BEGIN IMMEDIATE")
+        try writer.execute("BEGIN IMMEDIATE")
         writeDepth = 1
         defer { writeDepth = 0 }
         do {
             let result = try body(transaction)
-            try writer.execute(script: "COMMIT")
+            try writer.execute("COMMIT")
             return result
         } catch {
-            if !writer.isAutocommit { try? writer.execute(script: "ROLLBACK") }
+            if !writer.isAutocommit { _ = try? writer.execute("ROLLBACK") }
             throw error
         }
     }
@@ -57,8 +57,8 @@ public final class Store: @unchecked Sendable {
     public func read<T>(_ body: (Transaction) throws -> T) throws -> T {
         let connection = try checkOutReader()
         defer { checkIn(connection) }
-        try connection.execute(script: "BEGIN")
-        defer { try? connection.execute(script: "COMMIT") }
+        try connection.execute("BEGIN")
+        defer { _ = try? connection.execute("COMMIT") }
         return try body(Transaction(connection: connection, isWritable: false))
     }
 

@@ -19,7 +19,7 @@ public final class Transaction {
 
     /// Runs a query with named (`:name`) parameters.
     public func query(_ sql: String, named: [String: any SQLBindable]) throws -> [Row] {
-        try connection.query(sql, named: named.mapValues(\.sqlValue))
+        try connection.query(sql, named: named.map { ($0.key, $0.value.sqlValue) })
     }
 
     /// Runs a statement with positional parameters; returns the number of rows changed.
@@ -31,7 +31,7 @@ public final class Transaction {
     /// Runs a statement with named parameters; returns the number of rows changed.
     @discardableResult
     public func execute(_ sql: String, named: [String: any SQLBindable]) throws -> Int {
-        try connection.execute(sql, named: named.mapValues(\.sqlValue))
+        try connection.execute(sql, named: named.map { ($0.key, $0.value.sqlValue) })
     }
 
     /// The rowid of the last row inserted through this connection.
@@ -40,13 +40,14 @@ public final class Transaction {
     /// Runs `body` inside a savepoint: if it throws, only its own changes roll back and
     /// the error propagates.
     public func savepoint<T>(_ body: () throws -> T) throws -> T {
-        try connection.execute(script: "SAVEPOINT souk_nested")
+        try connection.execute("SAVEPOINT souk_nested")
         do {
             let result = try body()
-            try connection.execute(script: "RELEASE souk_nested")
+            try connection.execute("RELEASE souk_nested")
             return result
         } catch {
-            try? connection.execute(script: "ROLLBACK TO souk_nested; RELEASE souk_nested")
+            _ = try? connection.execute("ROLLBACK TO souk_nested")
+            _ = try? connection.execute("RELEASE souk_nested")
             throw error
         }
     }

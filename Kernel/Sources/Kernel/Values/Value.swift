@@ -10,34 +10,42 @@ public enum Value: Sendable, Equatable {
     case array([Value])
     case object(Object)
 
-    /// An ordered JSON object.
+    /// An ordered JSON object. Stored as an array of pairs: objects here are small, and a
+    /// linear search by key costs less than hashing.
     public struct Object: Sendable, Equatable, Sequence, ExpressibleByDictionaryLiteral {
-        public private(set) var keys: [String] = []
-        private var storage: [String: Value] = [:]
+        private var pairs: [(key: String, value: Value)] = []
 
         public init() {}
         public init(dictionaryLiteral elements: (String, Value)...) {
+            pairs.reserveCapacity(elements.count)
             for (key, value) in elements { self[key] = value }
         }
 
+        public var keys: [String] { pairs.map(\.key) }
+
         public subscript(key: String) -> Value? {
-            get { storage[key] }
+            get {
+                for pair in pairs where pair.key == key { return pair.value }
+                return nil
+            }
             set {
-                if storage[key] == nil, newValue != nil { keys.append(key) }
-                if newValue == nil { keys.removeAll { $0 == key } }
-                storage[key] = newValue
+                if let index = pairs.firstIndex(where: { $0.key == key }) {
+                    if let newValue { pairs[index].value = newValue } else { pairs.remove(at: index) }
+                } else if let newValue {
+                    pairs.append((key, newValue))
+                }
             }
         }
 
-        public var isEmpty: Bool { keys.isEmpty }
+        public var isEmpty: Bool { pairs.isEmpty }
+        public var count: Int { pairs.count }
 
-        public func makeIterator() -> AnyIterator<(key: String, value: Value)> {
-            var index = 0
-            return AnyIterator {
-                guard index < keys.count else { return nil }
-                defer { index += 1 }
-                return (keys[index], storage[keys[index]]!)
-            }
+        public func makeIterator() -> IndexingIterator<[(key: String, value: Value)]> { pairs.makeIterator() }
+
+        /// Equal when they hold the same keys with the same values, in any order.
+        public static func == (a: Object, b: Object) -> Bool {
+            guard a.pairs.count == b.pairs.count else { return false }
+            return a.pairs.allSatisfy { b[$0.key] == $0.value }
         }
     }
 

@@ -76,10 +76,10 @@ enum CartOperations {
         fields: [cartField], permission: "orders.place", mutates: true
     ) { scope in
         let cart = try openCart(scope)
-        let snapshot = try Checkout.place(try loadCart(cart, lines: try cartLines(cart, scope), scope), scope)
+        let placed = try Checkout.place(try loadCart(cart, lines: try cartLines(cart, scope), scope), scope)
         try scope.db.execute("UPDATE orders_carts SET status = 'checked_out', updated_at = :now WHERE shop_id = :shop AND id = :cart",
                              ["cart": cart, "now": scope.now])
-        return try OrderRecord.value(try OrderRecord.row(snapshot.number, scope), scope)
+        return OrderRecord.value(placed)
     }
 
     /// The cart id of the input, refused unless the cart exists and is still open.

@@ -27,8 +27,17 @@ enum Checkout {
         return priced
     }
 
-    /// Prices, validates and writes the order; returns its snapshot.
-    static func place(_ cart: Cart, _ scope: OperationScope) throws -> OrderSnapshot {
+    /// What placing wrote, kept so the answer needs no second read of the same rows.
+    struct Placed {
+        let snapshot: OrderSnapshot
+        let totals: Totals
+        let placedAt: Int64
+        let placedBy: String
+        let destination: [String: String]
+    }
+
+    /// Prices, validates and writes the order.
+    static func place(_ cart: Cart, _ scope: OperationScope) throws -> Placed {
         let shop = try scope.context.requireShop()
         let priced = try price(cart, scope)
         try scope.check(Hooks.checkoutValidate, priced)
@@ -78,10 +87,12 @@ enum Checkout {
         try scope.publish(Hooks.orderPlaced, OrderEvent(orderID: orderID, number: number, customerID: priced.customerID,
                                                         status: .pendingPayment, previousStatus: nil, total: totals.total))
         scope.audit(entity: "order:\(number)", change: [
-            "number": .string(number), "customer": Value(priced.customerID.map { Int($0) }), "total": totals.total.value,
-            "lines": .array(priced.lines.map { .string("\($0.sku) x\($0.quantity)") }),
+            "number": .string(number), "customer": Value(priced.customerID.map { Int($0) }),
+            "total": .int(totals.total.minorUnits), "currency": .string(totals.total.currency.code),
+            "lines": .array(priced.lines.map { ["sku": .string($0.sku), "quantity": .int($0.quantity)] }),
         ])
-        return snapshot
+        return Placed(snapshot: snapshot, totals: totals, placedAt: scope.now, placedBy: scope.context.actor.description,
+                      destination: priced.destination)
     }
 }
 

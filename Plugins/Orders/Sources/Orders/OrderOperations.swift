@@ -19,8 +19,7 @@ enum OrderOperations {
                         lines: try LineList.parse(scope.input.list("lines"), field: "lines"),
                         attributes: try LineList.attributes(scope.input.list("attributes"), field: "attributes"),
                         destination: try LineList.attributes(scope.input.list("destination"), field: "destination"))
-        let snapshot = try Checkout.place(cart, scope)
-        return try OrderRecord.value(try OrderRecord.row(snapshot.number, scope), scope)
+        return OrderRecord.value(try Checkout.place(cart, scope))
     }
 
     static let show = OperationSpec(

@@ -84,6 +84,31 @@ enum OrderRecord {
         ]
     }
 
+    /// The same shape as `value(_:_:)`, built from what checkout just wrote (no re-read).
+    /// A test checks it equals what `orders.show` reads back.
+    static func value(_ placed: Checkout.Placed) -> Value {
+        let snapshot = placed.snapshot, totals = placed.totals
+        let zero = Money.zero(snapshot.total.currency).value
+        let lines: [Value] = snapshot.lines.enumerated().map { index, line in
+            ["sku": .string(line.sku), "title": .string(line.title), "quantity": .int(line.quantity),
+             "unit_price": line.unitPrice!.value, "line_total": ((try? line.total()) ?? Money.zero(snapshot.total.currency)).value,
+             "discount": totals.lineDiscounts[index].value, "returned": 0]
+        }
+        return [
+            "number": .string(snapshot.number), "status": .string(snapshot.status.rawValue),
+            "customer": Value(snapshot.customerID.map { Int($0) }), "currency": .string(snapshot.total.currency.code),
+            "lines": .array(lines),
+            "adjustments": .array(snapshot.adjustments.map {
+                ["kind": .string($0.kind.rawValue), "code": .string($0.code), "label": .string($0.label), "amount": $0.amount.value]
+            }),
+            "subtotal": totals.subtotal.value, "discounts": totals.discounts.value, "shipping": totals.shipping.value,
+            "fees": totals.fees.value, "tax": totals.tax.value, "total": totals.total.value,
+            "paid": zero, "refunded": zero,
+            "attributes": .string(encode(snapshot.attributes)),
+            "placed_at": .string(Validation.isoString(millis: placed.placedAt)), "placed_by": .string(placed.placedBy),
+        ]
+    }
+
     private static func amount(_ row: Row, _ column: String, _ currency: Currency) throws -> Value {
         Money(minorUnits: try row.int64(column), currency: currency).value
     }
