@@ -22,13 +22,21 @@ public struct Money: Sendable, Hashable, Codable, CustomStringConvertible {
     /// "12.50 EUR", "1200 JPY", "-0.05 EUR".
     public var description: String {
         let digits = currency.minorUnitDigits
-        guard digits > 0 else { return "\(minorUnits) \(currency.code)" }
-        let magnitude = minorUnits.magnitude
-        var divisor: UInt64 = 1
-        for _ in 0..<digits { divisor *= 10 }
-        let fraction = String(magnitude % divisor)
-        let padded = String(repeating: "0", count: digits - fraction.count) + fraction
-        return "\(minorUnits < 0 ? "-" : "")\(magnitude / divisor).\(padded) \(currency.code)"
+        var magnitude = minorUnits.magnitude
+        // Written backwards digit by digit: no formatter, no intermediate strings.
+        var bytes: [UInt8] = Array(currency.code.utf8.reversed())
+        bytes.append(UInt8(ascii: " "))
+        for _ in 0..<digits {
+            bytes.append(UInt8(ascii: "0") + UInt8(magnitude % 10))
+            magnitude /= 10
+        }
+        if digits > 0 { bytes.append(UInt8(ascii: ".")) }
+        repeat {
+            bytes.append(UInt8(ascii: "0") + UInt8(magnitude % 10))
+            magnitude /= 10
+        } while magnitude > 0
+        if minorUnits < 0 { bytes.append(UInt8(ascii: "-")) }
+        return String(decoding: bytes.reversed(), as: UTF8.self)
     }
 
     private func sameCurrency(_ other: Money) throws {

@@ -16,9 +16,13 @@ public enum Value: Sendable, Equatable {
         private var pairs: [(key: String, value: Value)] = []
 
         public init() {}
+
+        init(pairs elements: [(String, Value)]) {
+            pairs = elements.map { (key: $0.0, value: $0.1) }
+        }
         public init(dictionaryLiteral elements: (String, Value)...) {
-            pairs.reserveCapacity(elements.count)
-            for (key, value) in elements { self[key] = value }
+            // Literal keys are distinct (the compiler warns on duplicates): append directly.
+            pairs = elements.map { (key: $0.0, value: $0.1) }
         }
 
         public var keys: [String] { pairs.map(\.key) }
@@ -80,9 +84,7 @@ extension Value: ExpressibleByStringLiteral, ExpressibleByIntegerLiteral, Expres
     public init(booleanLiteral value: Bool) { self = .bool(value) }
     public init(arrayLiteral elements: Value...) { self = .array(elements) }
     public init(dictionaryLiteral elements: (String, Value)...) {
-        var object = Object()
-        for (key, value) in elements { object[key] = value }
-        self = .object(object)
+        self = .object(Object(pairs: elements))
     }
     public init(nilLiteral: ()) { self = .null }
 }
