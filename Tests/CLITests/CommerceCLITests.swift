@@ -35,8 +35,9 @@ final class CommerceCLITests: XCTestCase {
         let zero = try souk.run(["--token", token, "orders", "place", "--shop", "north", "--lines", "TEA-1:0"])
         XCTAssertEqual(zero.status, 3)
         XCTAssertEqual(zero.stderr, "error: quantity of SKU TEA-1 must be at least 1, got 0\n")
-        let paid = try souk.ok(["--token", token, "orders", "pay", "--shop", "north", "--order", "NORTH-1001"]).stdout
-        XCTAssertTrue(paid.contains("status      paid\n"), paid)
+        let paid = try JSON.decode(try souk.ok(["--token", token, "--json", "orders", "pay", "--shop", "north", "--order", "NORTH-1001"]).stdout)
+        XCTAssertEqual(paid["status"], "paid")
+        XCTAssertEqual(paid["paid"]?["amount"], 900)
         let shipped = try souk.run(["--token", token, "orders", "deliver", "--shop", "north", "--order", "NORTH-1001"])
         XCTAssertEqual(shipped.status, 5)
         XCTAssertEqual(shipped.stderr, "error: order NORTH-1001 is paid and cannot become delivered (allowed: shipped, cancelled)\n")
@@ -59,9 +60,12 @@ final class CommerceCLITests: XCTestCase {
         }
         let tally = Tally()
         // Each racer is a separate `souk` process; they share only the data folder.
+        // Bounded: if stock were not enforced, each racer stops after a few more tries than units.
         DispatchQueue.concurrentPerform(iterations: processes) { _ in
-            while let result = try? souk.run(["--token", token, "orders", "place", "--shop", "north", "--lines", "TEA-1:1"]),
-                  tally.record(result) {}
+            for _ in 0...(units + 2) {
+                guard let result = try? souk.run(["--token", token, "orders", "place", "--shop", "north", "--lines", "TEA-1:1"]),
+                      tally.record(result) else { return }
+            }
         }
         XCTAssertEqual(tally.other, [])
         XCTAssertEqual(tally.sold, units, "exactly the units in stock were sold")

@@ -5,7 +5,12 @@ import SoukCLI
 import Catalog
 import Customers
 import Orders
+import Payment
+import Shipping
+import Inventory
 
 signal(SIGPIPE, SIG_IGN)
-let builtInPlugins: [any Plugin] = [CatalogPlugin(), CustomersPlugin(), OrdersPlugin()]
+let builtInPlugins: [any Plugin] = [
+    CatalogPlugin(), CustomersPlugin(), OrdersPlugin(), PaymentPlugin(), ShippingPlugin(), InventoryPlugin(),
+]
 exit(CLI(plugins: builtInPlugins).run(Array(CommandLine.arguments.dropFirst())))

@@ -1,0 +1,38 @@
+import Kernel
+
+/// Payments: per-shop payment methods, built-in providers (a deterministic card sandbox,
+/// cash on delivery, bank transfer), authorization, capture, void and refund with
+/// idempotency keys and an append-only attempts log, signed gateway webhooks, and a
+/// reconciliation report against the Orders plugin's books.
+///
+/// Orders are read from the Orders plugin's `orders_orders` table (read-only) and moved
+/// only through its operations (`orders.pay`, inside this plugin's transaction); this
+/// plugin never imports it. Providers join through the kernel's `Hooks.paymentProviders`
+/// filter, so a third-party plugin can add a gateway that the methods here then use.
+///
+/// Card numbers are handed to the provider and forgotten: only their last four digits are
+/// kept (payment row, audit), never the number itself.
+public final class PaymentPlugin: Plugin {
+    public init() {}
+
+    public let manifest = PluginManifest(
+        id: "payment", name: "Payment", version: SemanticVersion(1, 0, 0), kernel: .compatible(with: Kernel.version),
+        dependencies: ["orders"], permissions: PaymentPermissions.all, migrations: PaymentSchema.migrations,
+        settings: [
+            SettingSpec("webhook_secret", .string, default: "",
+                        help: "shared secret of the gateway's webhook signatures (HMAC-SHA256); webhooks are refused while it is empty"),
+        ],
+        summary: "payment methods, card sandbox, cash on delivery, bank transfer, captures, refunds, webhooks, reconciliation")
+
+    public func register(_ registrar: PluginRegistrar) throws {
+        for operation in MethodOperations.all + ChargeOperations.all + OfflineOperations.all + ReportOperations.all
+            + WebhookOperations.all {
+            try registrar.operation(operation)
+        }
+        try registrar.filter(Hooks.paymentProviders) { providers, _ in
+            providers.append(SandboxProvider())
+            providers.append(OfflineProvider.cashOnDelivery)
+            providers.append(OfflineProvider.bankTransfer)
+        }
+    }
+}

@@ -1,0 +1,43 @@
+import Kernel
+
+enum PaymentSchema {
+    static let migrations = [
+        Migration(version: 1, name: "methods, payments, attempts, idempotency keys, webhooks", sql: """
+            CREATE TABLE payment_methods (
+                id INTEGER PRIMARY KEY, shop_id INTEGER NOT NULL, code TEXT NOT NULL, enabled INTEGER NOT NULL,
+                display_order INTEGER NOT NULL, method_group TEXT NOT NULL, fee INTEGER NOT NULL CHECK (fee >= 0),
+                min_amount INTEGER, max_amount INTEGER,
+                created_at INTEGER NOT NULL, updated_at INTEGER NOT NULL,
+                UNIQUE (shop_id, code),
+                CHECK (min_amount IS NULL OR max_amount IS NULL OR min_amount <= max_amount));
+            CREATE TABLE payment_payments (
+                id INTEGER PRIMARY KEY, shop_id INTEGER NOT NULL, order_number TEXT NOT NULL, method TEXT NOT NULL,
+                provider_reference TEXT, status TEXT NOT NULL, currency TEXT NOT NULL,
+                amount INTEGER NOT NULL, fee INTEGER NOT NULL,
+                authorized INTEGER NOT NULL DEFAULT 0, captured INTEGER NOT NULL DEFAULT 0, refunded INTEGER NOT NULL DEFAULT 0,
+                card_last4 TEXT CHECK (card_last4 IS NULL OR length(card_last4) = 4),
+                created_at INTEGER NOT NULL, updated_at INTEGER NOT NULL,
+                UNIQUE (shop_id, order_number),
+                CHECK (captured <= authorized), CHECK (refunded <= captured));
+            CREATE INDEX payment_payments_by_reference ON payment_payments (shop_id, provider_reference);
+            CREATE TABLE payment_attempts (
+                id INTEGER PRIMARY KEY, shop_id INTEGER NOT NULL, payment_id INTEGER NOT NULL, action TEXT NOT NULL,
+                method TEXT NOT NULL, amount INTEGER NOT NULL, idempotency_key TEXT, outcome TEXT NOT NULL,
+                reason TEXT, reference TEXT, actor TEXT NOT NULL, at INTEGER NOT NULL);
+            CREATE INDEX payment_attempts_by_payment ON payment_attempts (shop_id, payment_id, id);
+            CREATE TRIGGER payment_attempts_no_update BEFORE UPDATE ON payment_attempts
+            BEGIN SELECT RAISE(ABORT, 'payment_attempts is append-only: attempts are never changed'); END;
+            CREATE TRIGGER payment_attempts_no_delete BEFORE DELETE ON payment_attempts
+            BEGIN SELECT RAISE(ABORT, 'payment_attempts is append-only: attempts are never deleted'); END;
+            CREATE TABLE payment_requests (
+                id INTEGER PRIMARY KEY, shop_id INTEGER NOT NULL, idempotency_key TEXT NOT NULL, action TEXT NOT NULL,
+                order_number TEXT NOT NULL, method TEXT, amount INTEGER, outcome TEXT NOT NULL, response TEXT NOT NULL,
+                created_at INTEGER NOT NULL, updated_at INTEGER NOT NULL,
+                UNIQUE (shop_id, idempotency_key));
+            CREATE TABLE payment_webhooks (
+                id INTEGER PRIMARY KEY, shop_id INTEGER NOT NULL, signature TEXT NOT NULL, event TEXT NOT NULL,
+                reference TEXT NOT NULL, result TEXT NOT NULL, received_at INTEGER NOT NULL,
+                UNIQUE (shop_id, signature));
+            """),
+    ]
+}
