@@ -68,8 +68,15 @@ enum Help {
         }
     }
 
+    /// Where the CLI reads a secret field: your own password from SOUK_PASSWORD, a new
+    /// password from SOUK_NEW_PASSWORD, any other secret (a card number...) from
+    /// SOUK_<FIELD>, e.g. SOUK_CARD.
     static func secretVariable(_ field: Field) -> String {
-        field.name == "current" ? "SOUK_PASSWORD" : "SOUK_NEW_PASSWORD"
+        switch field.name {
+        case "current": return "SOUK_PASSWORD"
+        case "password", "new": return "SOUK_NEW_PASSWORD"
+        default: return "SOUK_" + field.name.uppercased()
+        }
     }
 
     static func operation(_ operation: OperationSpec) -> String {

@@ -103,8 +103,15 @@ struct OperationCommand {
         }
         for field in operation.fields where field.secret && input[field.name] == nil {
             let variable = Help.secretVariable(field)
+            // An optional secret (a card for a card payment only) is asked for only when set.
+            if !field.required && cli.environment[variable] == nil { continue }
             input[field.name] = .string(try Prompt.secret(field.help.capitalizedFirst, environment: cli.environment,
                                                           variable: variable, confirm: variable == "SOUK_NEW_PASSWORD"))
+        }
+        // A field named like the global --idempotency-key flag takes its value.
+        if operation.fields.contains(where: { $0.name == "idempotency_key" }), input["idempotency_key"] == nil,
+           let key = options.idempotencyKey {
+            input["idempotency_key"] = .string(key)
         }
         return input
     }

@@ -88,7 +88,13 @@ extension Kernel {
             return try run(operation, input: input, context: context, transaction: tx, deliver: &deliver)
         }
         let shopID = context.shop?.id ?? 0
-        let requestHash = SHA256.hex(operation.name + "\u{0}" + JSON.encode(.object(input.values)))
+        // Secret fields (card numbers, passwords) stay out of the fingerprint: a plain hash of
+        // a card number could be brute-forced back from its last four digits.
+        var fingerprinted = Value.Object()
+        for (key, value) in input.values where !(operation.fields.first { $0.name == key }?.secret ?? false) {
+            fingerprinted[key] = value
+        }
+        let requestHash = SHA256.hex(operation.name + "\u{0}" + JSON.encode(.object(fingerprinted)))
         if let previous = try tx.query("SELECT operation, request_hash, response FROM souk_idempotency WHERE shop_id = ? AND key = ?",
                                        [shopID, key]).first {
             guard try previous.string("operation") == operation.name, try previous.string("request_hash") == requestHash else {

@@ -54,7 +54,12 @@ public struct OperationSpec: Sendable {
                 if field.required { throw KernelError.invalid(field.name, "missing required field '\(field.name)' for \(name)") }
                 continue
             }
-            clean[field.name] = try field.type.validate(value, field: field.name)
+            do {
+                clean[field.name] = try field.type.validate(value, field: field.name)
+            } catch let error as KernelError where field.secret {
+                // Never echo a secret back, not even in an error.
+                throw KernelError(error.code, "field '\(field.name)' expects \(field.type.rawValue); its value is not repeated here", field: field.name)
+            }
         }
         return OperationInput(values: clean)
     }

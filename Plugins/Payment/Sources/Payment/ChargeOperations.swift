@@ -1,3 +1,4 @@
+import Foundation
 import Kernel
 
 /// Card-style payments through a provider: authorize the order's amount, then capture it
@@ -21,14 +22,9 @@ enum ChargeOperations {
         ],
         permission: "payment.charge", mutates: true
     ) { scope in
-        // The kernel keeps a plain SHA-256 of a request made under a request-level key, card
-        // field included; with the last four digits stored, that hash would give the number away.
-        if scope.input.has("card"), scope.context.idempotencyKey != nil {
-            throw KernelError.invalid("card", """
-                a card cannot be sent in a request carrying its own idempotency key (--idempotency-key): the kernel \
-                would keep a hash of the request, card number included; give the key in the idempotency_key field instead
-                """)
-        }
+        // (An empty card is no card.) The kernel leaves secret fields such as this one out of
+        // its idempotency fingerprint, so a request-level key is safe with a card.
+        let cardText = scope.input.optionalString("card").flatMap { $0.trimmingCharacters(in: .whitespaces).isEmpty ? nil : $0 }
         let number = try scope.input.string("order"), code = try scope.input.string("method")
         let key = try PaymentRequestKey.input(scope)
         let order = try OrderLookup.order(number, scope)
@@ -47,7 +43,7 @@ enum ChargeOperations {
         if let existing { try refuseUnlessReplaceable(existing, scope) }
         var card: CardNumber?
         if !provider.isOffline {
-            guard let text = scope.input.optionalString("card") else {
+            guard let text = cardText else {
                 throw KernelError.invalid("card", "payment method '\(code)' takes a card: give its number in the card field")
             }
             card = try CardNumber(text)

@@ -20,7 +20,8 @@ public final class PaymentPlugin: Plugin {
         dependencies: ["orders"], permissions: PaymentPermissions.all, migrations: PaymentSchema.migrations,
         settings: [
             SettingSpec("webhook_secret", .string, default: "",
-                        help: "shared secret of the gateway's webhook signatures (HMAC-SHA256); webhooks are refused while it is empty"),
+                        help: "shared secret of the gateway's webhook signatures (HMAC-SHA256); webhooks are refused while it is empty",
+                        secret: true),
         ],
         summary: "payment methods, card sandbox, cash on delivery, bank transfer, captures, refunds, webhooks, reconciliation")
 

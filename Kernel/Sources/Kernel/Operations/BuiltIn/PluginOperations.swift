@@ -78,7 +78,8 @@ enum PluginOperations {
         for plugin in scope.kernel.loaded where only == nil || plugin.manifest.id == only {
             for spec in plugin.manifest.settings {
                 let value = try scope.kernel.setting(plugin: plugin.manifest.id, key: spec.key, shopID: shop.id, in: scope.transaction)
-                rows.append(["plugin": .string(plugin.manifest.id), "key": .string(spec.key), "value": value,
+                let shown: Value = spec.secret ? (value == spec.defaultValue ? "(not set)" : "(set, hidden)") : value
+                rows.append(["plugin": .string(plugin.manifest.id), "key": .string(spec.key), "value": shown,
                              "type": .string(spec.type.rawValue), "help": .string(spec.help)])
             }
         }
@@ -101,6 +102,10 @@ enum PluginOperations {
         let before = try scope.kernel.setting(plugin: plugin, key: key, shopID: shop.id, in: scope.transaction)
         try scope.transaction.execute("INSERT OR REPLACE INTO souk_settings (shop_id, plugin_id, key, value) VALUES (?, ?, ?, ?)",
                                       [shop.id, plugin, key, JSON.encode(typed)])
+        if spec.secret {
+            scope.audit(entity: "setting:\(plugin).\(key)", change: ["changed": "secret value, not recorded"])
+            return ["plugin": .string(plugin), "key": .string(key), "value": "(set, hidden)"]
+        }
         scope.audit(entity: "setting:\(plugin).\(key)", change: ["from": before, "to": typed])
         return ["plugin": .string(plugin), "key": .string(key), "value": typed]
     }
