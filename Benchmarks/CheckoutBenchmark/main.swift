@@ -6,13 +6,17 @@ import Kernel
 import Catalog
 import Customers
 import Orders
+import Payment
+import Shipping
+import Inventory
 
 signal(SIGPIPE, SIG_IGN)
 let command = CommandLine.arguments.dropFirst().first ?? ""
 let arguments = Array(CommandLine.arguments.dropFirst(2))
-guard ["checkout", "contention", "worker"].contains(command) else {
+guard ["checkout", "checkout-full", "contention", "worker"].contains(command) else {
     print("""
         usage: souk-bench checkout [--orders N] [--rounds R]
+               souk-bench checkout-full [--orders N] [--rounds R]
                souk-bench contention [--processes P] [--units U] [--rounds R]
         """)
     exit(2)
@@ -30,11 +34,13 @@ func option(_ name: String, _ fallback: Int) -> Int {
 let orders = option("--orders", 2000)
 let rounds = option("--rounds", 5)
 
+let full = command == "checkout-full"
 do {
-    let souk = try SoukCheckout()
+    let souk = try SoukCheckout(full: full)
     let ceiling = try RawCheckout()
     var soukRates: [Double] = [], rawRates: [Double] = []
-    print("checkout benchmark: \(orders) orders of 3 lines per round, \(rounds) rounds, WAL, synchronous=NORMAL")
+    print("checkout\(full ? "-full" : "") benchmark: \(orders) orders of 3 lines per round, \(rounds) rounds, WAL, synchronous=NORMAL")
+    if full { print("souk side: orders.place with a shipping template and stock reservation, then payment.authorize and payment.capture (sandbox)") }
     print("round  souk orders/s  raw SQLite orders/s  ratio")
     // For profiling one side alone: SOUK_BENCH_ONLY=souk or raw.
     let only = ProcessInfo.processInfo.environment["SOUK_BENCH_ONLY"]
@@ -92,10 +98,15 @@ final class SoukCheckout {
     let kernel: Kernel
     let context: OperationContext
     let folder: String
+    let full: Bool
 
-    init() throws {
+    init(full: Bool) throws {
+        self.full = full
         folder = try scratchFolder("souk")
-        kernel = try Kernel(dataDirectory: folder, plugins: [CatalogPlugin(), CustomersPlugin(), OrdersPlugin()])
+        let plugins: [any Plugin] = full
+            ? [CatalogPlugin(), CustomersPlugin(), OrdersPlugin(), PaymentPlugin(), ShippingPlugin(), InventoryPlugin()]
+            : [CatalogPlugin(), CustomersPlugin(), OrdersPlugin()]
+        kernel = try Kernel(dataDirectory: folder, plugins: plugins)
         let admin = try kernel.initialize(operatorEmail: "bench@souk.test", password: "bench-password", allowDynamicPlugins: false)
         let platform = try kernel.context(for: admin, shopCode: nil)
         try kernel.perform("shop.create", input: ["code": "bench", "name": "Bench", "currency": "EUR"], context: platform)
@@ -107,17 +118,43 @@ final class SoukCheckout {
             cup,Cup,,,,true,CUP-1,1200,300,500,,
             pot,Tea pot,,,,true,POT-1,3333,900,1500,,
             """
-        try kernel.perform("catalog.import", input: ["csv": .string(csv)], context: try kernel.context(for: admin, shopCode: "bench"))
+        let shop = try kernel.context(for: admin, shopCode: "bench")
+        try kernel.perform("catalog.import", input: ["csv": .string(csv)], context: shop)
+        if full {
+            for sku in ["TEA-1", "CUP-1", "POT-1"] {
+                try kernel.perform("inventory.adjust", input: ["sku": .string(sku), "quantity": 1_000_000_000, "reason": "received"], context: shop)
+            }
+            try kernel.perform("shipping.template.create", input: ["code": "std", "name": "Standard", "basis": "weight"], context: shop)
+            try kernel.perform("shipping.template.rule.add", input: ["template": "std", "country": "FR", "first_units": 1000, "first_fee": 500,
+                                                                     "additional_units": 500, "additional_fee": 150], context: shop)
+            try kernel.perform("shipping.method.configure", input: ["code": "express", "name": "Express", "kind": "express", "template": "std"], context: shop)
+            try kernel.perform("payment.method.configure", input: ["code": "sandbox"], context: shop)
+            try kernel.perform("staff.grant", input: ["email": "clerk@souk.test", "role": "finance"], context: shop)
+        }
         let clerk = try kernel.verifyPassword(email: "clerk@souk.test", password: "bench-password")
         context = try kernel.context(for: clerk, shopCode: "bench")
     }
 
+    private var sequence = 0
+
     func place(_ index: Int) throws {
-        try kernel.perform("orders.place", input: ["lines": ["TEA-1:2", "CUP-1:1", "POT-1:1"]], context: context)
+        guard full else {
+            try kernel.perform("orders.place", input: ["lines": ["TEA-1:2", "CUP-1:1", "POT-1:1"]], context: context)
+            return
+        }
+        sequence += 1
+        let order = try kernel.perform("orders.place", input: ["lines": ["TEA-1:2", "CUP-1:1", "POT-1:1"],
+                                                               "attributes": ["shipping_method=express"], "destination": ["country=FR"]],
+                                       context: context)
+        let number = order["number"]!
+        let authorized = try kernel.perform("payment.authorize", input: ["order": number, "method": "sandbox", "card": "4242424242424242",
+                                                                         "idempotency_key": .string("a\(sequence)")], context: context)
+        guard authorized["outcome"] == "approved" else { throw KernelError(.internal, "sandbox did not approve: \(JSON.encode(authorized))") }
+        try kernel.perform("payment.capture", input: ["order": number, "idempotency_key": .string("c\(sequence)")], context: context)
     }
 
     func check(expected: Int) throws {
-        let placed = try kernel.store.read { try $0.query("SELECT COUNT(*) AS n FROM orders_orders")[0].int("n") }
+        let placed = try kernel.store.read { try $0.query("SELECT COUNT(*) AS n FROM orders_orders\(full ? " WHERE status = 'paid'" : "")")[0].int("n") }
         guard placed == expected else { throw KernelError(.internal, "souk placed \(placed) orders, expected \(expected)") }
         try? FileManager.default.removeItem(atPath: folder)
     }
