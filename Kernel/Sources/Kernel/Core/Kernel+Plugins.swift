@@ -2,11 +2,14 @@ extension Kernel {
     /// The plugins enabled in a shop: those switched on, plus those enabled by default
     /// and never switched off.
     func enabledPlugins(shopID: Int64, in tx: Transaction) throws -> Set<String> {
+        if let known = tx.enabledPlugins[shopID] { return known }
         var choices: [String: Bool] = [:]
         for row in try tx.query("SELECT plugin_id, enabled FROM souk_plugin_shops WHERE shop_id = ?", [shopID]) {
             choices[try row.string("plugin_id")] = try row.bool("enabled")
         }
-        return Set(loaded.filter { choices[$0.manifest.id] ?? $0.manifest.enabledByDefault }.map(\.manifest.id))
+        let enabled = Set(loaded.filter { choices[$0.manifest.id] ?? $0.manifest.enabledByDefault }.map(\.manifest.id))
+        tx.enabledPlugins[shopID] = enabled
+        return enabled
     }
 
     /// A plugin's setting in a shop, or the manifest's default.

@@ -17,7 +17,6 @@ public final class OperationScope {
     /// Set when this scope published an event that has subscribers: the runner then
     /// delivers after commit.
     var publishedListenedEvent = false
-    private var enabledCache: Set<String>?
 
     init(kernel: Kernel, context: OperationContext, input: OperationInput, operation: String, transaction: Transaction) {
         self.kernel = kernel
@@ -106,7 +105,6 @@ public final class OperationScope {
     func isEnabled(_ pluginID: String) throws -> Bool {
         if pluginID == "kernel" { return true }
         guard let shop = context.shop else { return true }
-        if enabledCache == nil { enabledCache = try kernel.enabledPlugins(shopID: shop.id, in: transaction) }
-        return enabledCache!.contains(pluginID)
+        return try kernel.enabledPlugins(shopID: shop.id, in: transaction).contains(pluginID)
     }
 }

@@ -6,6 +6,9 @@ public final class Transaction {
     let connection: Connection
     /// False for the snapshot given by `Store.read`: writes then fail in SQLite.
     public let isWritable: Bool
+    /// The plugins enabled per shop, read once per transaction (the operation runner and
+    /// every hook call ask for them).
+    var enabledPlugins: [Int64: Set<String>] = [:]
 
     init(connection: Connection, isWritable: Bool) {
         self.connection = connection

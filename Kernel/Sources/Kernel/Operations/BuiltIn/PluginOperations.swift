@@ -64,6 +64,7 @@ enum PluginOperations {
         }
         try scope.transaction.execute("INSERT OR REPLACE INTO souk_plugin_shops (shop_id, plugin_id, enabled, changed_at) VALUES (?, ?, ?, ?)",
                                       [shop.id, id, enabled, scope.now])
+        scope.transaction.enabledPlugins[shop.id] = nil
         scope.audit(entity: "plugin:\(id)", change: ["enabled": .bool(enabled)])
         return ["id": .string(id), "shop": .string(shop.code), "enabled": .bool(enabled)]
     }
