@@ -170,5 +170,12 @@ final class InventoryTests: XCTestCase {
         XCTAssertEqual(expired["cancelled_orders"], [.string(unpaid)])
         XCTAssertEqual(try stock("TEA")["available"], 2)
         XCTAssertEqual(try kernel.perform("orders.show", input: ["order": .string(unpaid)], context: try ctx(.clerk))["status"], "cancelled")
+        // An exchange brings one unit back and sends a replacement out.
+        try receive("CUP", 2)
+        let exchange = try kernel.perform("orders.exchange.request", input: ["order": .string(number), "lines": ["TEA:1"], "replacement": ["CUP:1"],
+                                                                             "reason": "prefers a cup"], context: try ctx(.support))
+        try kernel.perform("orders.exchange.approve", input: ["request": exchange["id"]!], context: try ctx(.warehouse))
+        XCTAssertEqual(try stock("TEA")["on_hand"], 3)
+        XCTAssertEqual(try stock("CUP")["on_hand"], 1)
     }
 }

@@ -338,12 +338,21 @@ final class PaymentTests: XCTestCase {
         // A timeout settles nothing: the same key asks the provider again.
         XCTAssertEqual(try authorize(order, card: Self.timeout, key: "t1")["outcome"], "timed_out")
         XCTAssertEqual(try count("payment_attempts"), 2)
+        // The same through the request-level key (what `souk --idempotency-key K` sends): the
+        // kernel does not replay a timeout either.
+        var keyed = try ctx(.clerk)
+        keyed.idempotencyKey = "t-request"
+        let input: Value.Object = ["order": .string(order), "method": "sandbox", "card": .string(Self.timeout)]
+        XCTAssertEqual(try kernel.perform("payment.authorize", input: input, context: keyed)["outcome"], "timed_out")
+        XCTAssertEqual(try kernel.perform("payment.authorize", input: input, context: keyed)["outcome"], "timed_out")
+        XCTAssertEqual(try count("payment_attempts"), 4, "the provider was asked both times")
+        XCTAssertEqual(try count("souk_idempotency"), 0)
 
         let retried = try authorize(order, key: "t2")
         XCTAssertEqual(retried["outcome"], "approved")
         XCTAssertEqual(try capture(order, key: "c")["order_status"], "paid")
         XCTAssertEqual(try perform("payment.show", ["order": .string(order)], as: .clerk)["attempts"]?.arrayValue?.map { $0["outcome"] },
-                       ["timed_out", "timed_out", "approved", "approved"])
+                       ["timed_out", "timed_out", "timed_out", "timed_out", "approved", "approved"])
     }
 
     func testCardInputIsCheckedWithoutRepeatingTheNumber() throws {

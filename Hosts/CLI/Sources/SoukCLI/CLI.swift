@@ -6,8 +6,19 @@ import Kernel
 public struct CLI {
     let plugins: [any Plugin]
     let environment: [String: String]
-    var out: (String) -> Void = { FileHandle.standardOutput.write(Data($0.utf8)) }
-    var err: (String) -> Void = { FileHandle.standardError.write(Data($0.utf8)) }
+    var out: (String) -> Void = { CLI.write($0, to: STDOUT_FILENO) }
+    var err: (String) -> Void = { CLI.write($0, to: STDERR_FILENO) }
+
+    /// Writes all of `text`, giving up quietly when the reader has gone (`souk ... | head`):
+    /// FileHandle traps on EPIPE, and the work it reports on is already committed.
+    static func write(_ text: String, to descriptor: Int32) {
+        var bytes = Array(text.utf8)
+        var offset = 0
+        while offset < bytes.count {
+            let written = bytes.withUnsafeMutableBytes { Glibc.write(descriptor, $0.baseAddress! + offset, $0.count - offset) }
+            if written > 0 { offset += written } else if written < 0 && errno == EINTR { continue } else { return }
+        }
+    }
 
     /// `plugins` are the plugins linked into this binary (the composition root lists them).
     public init(plugins: [any Plugin], environment: [String: String] = ProcessInfo.processInfo.environment) {

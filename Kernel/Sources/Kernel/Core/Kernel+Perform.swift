@@ -102,7 +102,9 @@ extension Kernel {
             }
             return try JSON.decode(try previous.string("response"))
         }
-        let result = try run(operation, input: input, context: context, transaction: tx, deliver: &deliver)
+        var replayable = true
+        let result = try run(operation, input: input, context: context, transaction: tx, deliver: &deliver, replayable: &replayable)
+        guard replayable else { return result }
         try tx.execute("INSERT INTO souk_idempotency (shop_id, key, operation, request_hash, response, created_at) VALUES (?, ?, ?, ?, ?, ?)",
                        [shopID, key, operation.name, requestHash, JSON.encode(result), context.clock.millis])
         return result
@@ -115,9 +117,16 @@ extension Kernel {
 
     private func run(_ operation: OperationSpec, input: OperationInput, context: OperationContext, transaction tx: Transaction,
                      deliver: inout Bool) throws -> Value {
+        var replayable = true
+        return try run(operation, input: input, context: context, transaction: tx, deliver: &deliver, replayable: &replayable)
+    }
+
+    private func run(_ operation: OperationSpec, input: OperationInput, context: OperationContext, transaction tx: Transaction,
+                     deliver: inout Bool, replayable: inout Bool) throws -> Value {
         let scope = OperationScope(kernel: self, context: context, input: input, operation: operation.name, transaction: tx)
         let result = try operation.handler(scope)
         if scope.publishedListenedEvent { deliver = true }
+        if !scope.replayable { replayable = false }
         if operation.mutates {
             var change = Value.Object()
             for (key, value) in input.values where !(operation.fields.first { $0.name == key }?.secret ?? false) {

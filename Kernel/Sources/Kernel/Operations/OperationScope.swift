@@ -17,6 +17,15 @@ public final class OperationScope {
     /// Set when this scope published an event that has subscribers: the runner then
     /// delivers after commit.
     var publishedListenedEvent = false
+    /// Set by `notReplayable()`.
+    var replayable = true
+
+    /// Keeps this result out of the request's idempotency record, so that repeating the
+    /// request with the same key runs it again. For outcomes that settle nothing, such as a
+    /// gateway that timed out.
+    public func notReplayable() {
+        replayable = false
+    }
 
     init(kernel: Kernel, context: OperationContext, input: OperationInput, operation: String, transaction: Transaction) {
         self.kernel = kernel
@@ -81,13 +90,11 @@ public final class OperationScope {
         // which keeps checkout's transaction small. (The audit log is the record of what
         // happened; the outbox is only a delivery queue.)
         guard !kernel.hooks.handlers(.event, event.name).isEmpty else { return }
-        let listened = true
         publishedListenedEvent = true
         try transaction.execute("""
-            INSERT INTO souk_outbox (shop_id, event, payload, correlation_id, created_at, next_attempt_at, delivered_at)
-            VALUES (?, ?, ?, ?, ?, ?, ?)
-            """, [shopID, event.name, String(decoding: data, as: UTF8.self), context.correlationID, now, now,
-                  listened ? nil : now])
+            INSERT INTO souk_outbox (shop_id, event, payload, correlation_id, created_at, next_attempt_at)
+            VALUES (?, ?, ?, ?, ?, ?)
+            """, [shopID, event.name, String(decoding: data, as: UTF8.self), context.correlationID, now, now])
     }
 
     /// Performs another operation with this context, inside this transaction. Its

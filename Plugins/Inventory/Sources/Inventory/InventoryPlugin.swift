@@ -28,10 +28,17 @@ public final class InventoryPlugin: Plugin {
             }
         }
         try registrar.subscribe(Hooks.afterSalesApproved, name: "restock-returns") { event, scope in
+            let location = try Locations.defaultLocation(scope)
+            let reason = "\(event.kind.rawValue) \(event.requestID) of \(event.orderNumber)"
             for line in event.returnedLines where line.quantity > 0 {
-                let location = try Locations.defaultLocation(scope)
-                try Stock.move(sku: line.sku, location: location, onHand: line.quantity, kind: "returned",
-                               reason: "\(event.kind.rawValue) \(event.requestID) of \(event.orderNumber)", order: event.orderNumber, scope)
+                try Stock.move(sku: line.sku, location: location, onHand: line.quantity, kind: "returned", reason: reason,
+                               order: event.orderNumber, scope)
+            }
+            // An exchange sends replacement units out; if they are not in stock the delivery
+            // fails and is retried (visible in `souk outbox list`) until stock arrives.
+            for line in event.replacementLines where line.quantity > 0 {
+                try Stock.move(sku: line.sku, location: location, onHand: -line.quantity, kind: "exchange_out", reason: reason,
+                               order: event.orderNumber, scope)
             }
         }
     }

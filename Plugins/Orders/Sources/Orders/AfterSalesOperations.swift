@@ -115,7 +115,7 @@ enum AfterSalesOperations {
     static func decide(_ kind: AfterSalesEvent.Kind, approve: Bool) -> OperationSpec {
         OperationSpec(
             name: "orders.\(kind.rawValue).\(approve ? "approve" : "reject")",
-            summary: "\(approve ? "Approve" : "Reject") a \(kind.rawValue) request",
+            summary: "\(approve ? "Approve" : "Reject") \(kind == .exchange ? "an" : "a") \(kind.rawValue) request",
             fields: [Field("request", .int, required: true, help: "request id"), Field("note", help: "a note for the record")],
             permission: kind == .refund ? "orders.refund.approve" : "orders.return.approve", mutates: true
         ) { scope in

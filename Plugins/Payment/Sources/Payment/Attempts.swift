@@ -109,5 +109,7 @@ struct PaymentRequestKey: Sendable {
                 updated_at = excluded.updated_at
             """, ["key": key, "action": action.rawValue, "order": order, "method": method, "amount": resolved,
                   "outcome": outcome.rawValue, "response": JSON.encode(response), "now": scope.now])
+        // A timeout settles nothing: the request-level key must not replay it either.
+        if outcome == .timedOut { scope.notReplayable() }
     }
 }
