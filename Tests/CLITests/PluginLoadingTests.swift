@@ -37,6 +37,24 @@ final class PluginLoadingTests: XCTestCase {
             1   N-1001  Happy birthday  400        EUR       queued
 
             """)
+        // It joins checkout with nothing but the Kernel package: the fee as a price adjustment,
+        // and the wrap recorded inside the order's transaction.
+        let csv = folder.file("catalog.csv")
+        try CommerceCLITests.catalog.write(toFile: csv, atomically: true, encoding: .utf8)
+        try souk.ok(asOp + ["catalog", "import", "--shop", "north", "--csv-file", csv])
+        try souk.ok(asOp + ["inventory", "adjust", "--shop", "north", "--sku", "TEA-1", "--quantity", "5", "--reason", "received"])
+        let wrapped = try JSON.decode(try souk.ok(asOp + ["--json", "orders", "place", "--shop", "north", "--lines", "TEA-1:1",
+                                                          "--attributes", "gift_wrap=yes,gift_note=For Ana"]).stdout)
+        XCTAssertEqual(wrapped["fees"]?["amount"], 400)
+        XCTAssertEqual(wrapped["total"]?["amount"], 850)
+        XCTAssertEqual(wrapped["adjustments"]?.arrayValue?.first?["label"], "Gift wrapping")
+        let plain = try JSON.decode(try souk.ok(asOp + ["--json", "orders", "place", "--shop", "north", "--lines", "TEA-1:1"]).stdout)
+        XCTAssertEqual(plain["fees"]?["amount"], 0)
+        let wraps = try JSON.decode(try souk.ok(asOp + ["--json", "giftwrap", "list", "--shop", "north"]).stdout).arrayValue ?? []
+        XCTAssertEqual(wraps.first?["order"], wrapped["number"])
+        XCTAssertEqual(wraps.first?["note"], "For Ana")
+        XCTAssertEqual(wraps.first?["status"], "queued", "its subscriber ran after the order committed")
+        XCTAssertEqual(wraps.count, 2)
         // Its filter runs on the kernel's shop.profile hook; its permissions reach built-in roles.
         let profile = try souk.ok(asOp + ["shop", "update", "--shop", "north", "--description", "Fresh bread."]).stdout
         XCTAssertTrue(profile.contains("description     Fresh bread. Gift wrapping available.\n"), profile)

@@ -17,6 +17,16 @@ enum GiftWrapOperations {
         guard let fee = try scope.setting(plugin: "giftwrap", "fee").intValue, fee >= 0 else {
             throw KernelError.invalid("fee", "the gift-wrap fee setting is not a non-negative whole number")
         }
+        let id = try record(order: order, note: note, fee: fee, scope)
+        scope.audit(entity: "giftwrap:\(id)", change: ["order": .string(order), "fee_minor": .int(fee)])
+        return ["id": .int(id), "order": .string(order), "fee_minor": .int(fee), "currency": .string(shop.currency), "status": "requested"]
+    }
+
+    /// Writes a wrap request and publishes `giftwrap.requested`; used by the operation and by
+    /// checkout (the `order.placing` filter).
+    @discardableResult
+    static func record(order: String, note: String, fee: Int64, _ scope: OperationScope) throws -> Int64 {
+        let shop = try scope.context.requireShop()
         let db = try scope.db
         guard try db.query("SELECT 1 FROM giftwrap_wraps WHERE shop_id = :shop AND order_ref = :order", ["order": order]).isEmpty else {
             throw KernelError(.conflict, "order \(order) already has a gift-wrap request", field: "order")
@@ -27,8 +37,7 @@ enum GiftWrapOperations {
             """, ["order": order, "note": note, "fee": fee, "currency": shop.currency, "now": scope.now])
         let id = db.lastInsertRowID
         try scope.publish(GiftWrapEvents.requested, WrapRequested(wrapID: id, orderRef: order))
-        scope.audit(entity: "giftwrap:\(id)", change: ["order": .string(order), "fee_minor": .int(fee)])
-        return ["id": .int(id), "order": .string(order), "fee_minor": .int(fee), "currency": .string(shop.currency), "status": "requested"]
+        return id
     }
 
     static let list = OperationSpec(

@@ -20,8 +20,21 @@ public final class GiftWrapPlugin: Plugin {
     public func register(_ registrar: PluginRegistrar) throws {
         try registrar.operation(GiftWrapOperations.request)
         try registrar.operation(GiftWrapOperations.list)
-        // Until the Orders plugin brings the checkout hooks, advertise the service on the
-        // shop profile: a filter on the kernel's `shop.profile` hook.
+        // Checkout: a cart that asks for wrapping (attribute gift_wrap=yes) pays the shop's fee.
+        // Priority 50: after the catalog prices the lines (-100), before shipping (100).
+        try registrar.filter(Hooks.checkoutPrice, priority: 50) { cart, scope in
+            guard cart.attributes["gift_wrap"] == "yes" else { return }
+            let fee = try scope.setting(plugin: "giftwrap", "fee").intValue ?? 0
+            cart.adjustments.append(Adjustment(kind: .fee, code: "giftwrap", label: "Gift wrapping",
+                                               amount: Money(minorUnits: fee, currency: cart.currency)))
+        }
+        // Inside the order's transaction: record the wrap with the order, or neither.
+        try registrar.filter(Hooks.orderPlacing) { order, scope in
+            guard order.attributes["gift_wrap"] == "yes" else { return }
+            let fee = order.adjustments.first { $0.code == "giftwrap" }?.amount.minorUnits ?? 0
+            try GiftWrapOperations.record(order: order.number, note: order.attributes["gift_note"] ?? "", fee: fee, scope)
+        }
+        // Advertise the service on the shop profile: a filter on the kernel's `shop.profile` hook.
         try registrar.filter(Hooks.shopProfile, priority: 100) { profile, _ in
             let note = "Gift wrapping available."
             if !(profile.description ?? "").contains(note) {
