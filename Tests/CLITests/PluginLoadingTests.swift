@@ -153,3 +153,23 @@ final class PluginLoadingTests: XCTestCase {
         XCTAssertFalse(manager.fileExists(atPath: souk.data + "/plugins/fx-future.so"))
     }
 }
+
+/// Every in-tree plugin also ships as its own `.so`; loading one into the stock host, which
+/// links the same plugin statically, is refused by id.
+final class InTreePluginLibraryTests: XCTestCase {
+    func testEachInTreePluginBuildsAsASharedObjectAndIsRefusedAsADuplicate() throws {
+        let folder = try TemporaryDirectory()
+        let souk = try SoukProcess.initialised(folder, shops: [], dynamic: true)
+        for (product, id) in [("Catalog", "catalog"), ("Customers", "customers"), ("Orders", "orders"),
+                              ("Payment", "payment"), ("Shipping", "shipping"), ("Inventory", "inventory")] {
+            let file = SoukProcess.buildFolder + "/libSouk\(product).so"
+            let inspected = try JSON.decode(try souk.ok(["--json", "plugin", "inspect", file]).stdout)
+            XCTAssertEqual(inspected["id"], .string(id))
+            XCTAssertEqual(inspected["compatible"], true)
+            XCTAssertFalse(inspected["operations"]?.stringValue?.isEmpty ?? true)
+            let refused = try souk.run(["--as", "op@souk.test", "plugin", "install", file])
+            XCTAssertEqual(refused.status, 11)
+            XCTAssertEqual(refused.stderr, "error: plugin id '\(id)' from \(file) is already registered (built in); remove one of them\n")
+        }
+    }
+}
