@@ -258,5 +258,8 @@ final class OrdersTests: XCTestCase {
         XCTAssertThrowsError(try kernel.perform("orders.list", input: ["status": "lost"], context: clerk)) {
             XCTAssertTrue(($0 as! KernelError).message.hasPrefix("'lost' is not an order status"))
         }
+        XCTAssertThrowsError(try kernel.perform("orders.aftersales.list", input: ["kind": "swap"], context: clerk)) {
+            XCTAssertEqual(($0 as! KernelError).message, "'swap' is not a request kind (refund, return, exchange)")
+        }
     }
 }

@@ -12,7 +12,11 @@ enum ReservationOperations {
             SELECT r.*, l.code AS location FROM inventory_reservations r JOIN inventory_locations l ON l.id = r.location_id
             WHERE r.shop_id = :shop AND r.status = :status
             """
-        var parameters: [String: any SQLBindable] = ["status": scope.input.optionalString("status") ?? "active"]
+        let status = scope.input.optionalString("status") ?? "active"
+        guard ["active", "committed", "released", "restocked"].contains(status) else {
+            throw KernelError.invalid("status", "'\(status)' is not a reservation status (active, committed, released, restocked)")
+        }
+        var parameters: [String: any SQLBindable] = ["status": status]
         if let order = scope.input.optionalString("order") { sql += " AND r.order_number = :order"; parameters["order"] = order }
         return .array(try scope.db.query(sql + " ORDER BY r.id", parameters).map {
             ["order": .string(try $0.string("order_number")), "sku": .string(try $0.string("sku")), "location": .string(try $0.string("location")),

@@ -141,10 +141,12 @@ enum StockOperations {
         fields: [skuField, Field("limit", .int, help: "at most this many (default 50)")],
         permission: "inventory.read", mutates: false
     ) { scope in
-        .array(try scope.db.query("""
+        let limit = scope.input.optionalInt("limit") ?? 50
+        guard (1...1000).contains(limit) else { throw KernelError.invalid("limit", "limit must be between 1 and 1000, got \(limit)") }
+        return .array(try scope.db.query("""
             SELECT m.*, l.code AS location FROM inventory_movements m JOIN inventory_locations l ON l.id = m.location_id
             WHERE m.shop_id = :shop AND m.sku = :sku ORDER BY m.id DESC LIMIT :limit
-            """, ["sku": try scope.input.string("sku"), "limit": scope.input.optionalInt("limit") ?? 50]).map {
+            """, ["sku": try scope.input.string("sku"), "limit": limit]).map {
             ["at": .string(Validation.isoString(millis: try $0.int64("at"))), "location": .string(try $0.string("location")),
              "kind": .string(try $0.string("kind")), "on_hand": .int(try $0.int64("on_hand_delta")),
              "reserved": .int(try $0.int64("reserved_delta")), "damaged": .int(try $0.int64("damaged_delta")),

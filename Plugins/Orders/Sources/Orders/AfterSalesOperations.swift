@@ -173,8 +173,18 @@ enum AfterSalesOperations {
         if let number = scope.input.optionalString("order") {
             sql += " AND order_id = :order"; parameters["order"] = try OrderRecord.row(number, scope).int64("id")
         }
-        if let status = scope.input.optionalString("status") { sql += " AND status = :status"; parameters["status"] = status }
-        if let kind = scope.input.optionalString("kind") { sql += " AND kind = :kind"; parameters["kind"] = kind }
+        if let status = scope.input.optionalString("status") {
+            guard ["requested", "approved", "rejected"].contains(status) else {
+                throw KernelError.invalid("status", "'\(status)' is not a request status (requested, approved, rejected)")
+            }
+            sql += " AND status = :status"; parameters["status"] = status
+        }
+        if let kind = scope.input.optionalString("kind") {
+            guard AfterSalesEvent.Kind(rawValue: kind) != nil else {
+                throw KernelError.invalid("kind", "'\(kind)' is not a request kind (refund, return, exchange)")
+            }
+            sql += " AND kind = :kind"; parameters["kind"] = kind
+        }
         return .array(try scope.db.query(sql + " ORDER BY id DESC", parameters).map { try value(try $0.int64("id"), scope) })
     }
 

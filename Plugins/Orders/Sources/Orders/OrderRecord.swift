@@ -79,6 +79,7 @@ enum OrderRecord {
             "fees": try money("fee_total"), "tax": try money("tax_total"), "total": try money("total"),
             "paid": try money("paid_amount"), "refunded": try money("refunded_amount"),
             "attributes": .string(try row.string("attributes")),
+            "destination": .string(try row.string("destination")),
             "placed_at": .string(Validation.isoString(millis: try row.int64("placed_at"))),
             "placed_by": .string(try row.string("placed_by")),
         ]
@@ -105,6 +106,7 @@ enum OrderRecord {
             "fees": totals.fees.value, "tax": totals.tax.value, "total": totals.total.value,
             "paid": zero, "refunded": zero,
             "attributes": .string(encode(snapshot.attributes)),
+            "destination": .string(encode(placed.destination)),
             "placed_at": .string(Validation.isoString(millis: placed.placedAt)), "placed_by": .string(placed.placedBy),
         ]
     }

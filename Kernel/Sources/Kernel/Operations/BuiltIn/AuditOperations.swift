@@ -20,7 +20,7 @@ enum AuditOperations {
             Field("actor", help: "only entries whose actor contains this text (e.g. an email)"),
             Field("operation", help: "only this operation, e.g. shop.update"),
             Field("entity", help: "only this entity, e.g. shop:north"),
-            Field("outcome", help: "ok or denied"),
+            Field("outcome", help: "ok, denied or vetoed"),
             Field("since", .dateTime, help: "from this time (ISO 8601)"),
             Field("until", .dateTime, help: "before this time (ISO 8601)"),
             Field("limit", .int, help: "at most this many entries (default 50)"),
