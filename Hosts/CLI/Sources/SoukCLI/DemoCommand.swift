@@ -15,8 +15,10 @@ struct DemoCommand {
         Usage: souk demo [--data DIR]
 
         Build a demo data folder (default ./souk-demo) with two shops, staff in several
-        roles, a custom role and some audited activity. Running it again rebuilds a folder
-        that an earlier demo made; it refuses to touch any other non-empty folder.
+        roles, a custom role and some audited activity; with the commerce plugins linked in
+        (the stock souk), also a catalog imported from CSV, stock, customers, and orders placed
+        through checkout, paid and shipped. Running it again rebuilds a folder that an
+        earlier demo made; it refuses to touch any other non-empty folder.
 
         """
 
