@@ -18,7 +18,6 @@ public final class Kernel: @unchecked Sendable {
     var loaded: [LoadedPlugin] = []
     /// Plugins that were offered but refused, with the reason; the rest run without them.
     public private(set) var failures: [PluginFailure] = []
-    private var sealed = false
 
     struct LoadedPlugin {
         let manifest: PluginManifest
@@ -70,8 +69,9 @@ public final class Kernel: @unchecked Sendable {
                 }
             }
         }
+        // Each registrar seals itself when its plugin's register returns: after this point no
+        // plugin can add anything.
         try register(candidates, migrator: migrator)
-        sealed = true
         deliverPendingEvents()
     }
 
