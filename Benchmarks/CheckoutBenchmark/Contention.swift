@@ -12,13 +12,12 @@ enum Contention {
 
     static func run(processes: Int, units: Int, rounds: Int) -> Never {
         print("contention benchmark: \(processes) processes race for the last \(units) units, \(rounds) rounds")
-        print("round  orders/s  sold  oversold")
+        print("round  orders/s  sold  oversold   (clock starts when every process is ready)")
         var rates: [Double] = []
         var worst = 0
         for round in 1...rounds {
             do {
                 let folder = try setUp(units: units)
-                let start = DispatchTime.now().uptimeNanoseconds
                 let workers = try (0..<processes).map { _ -> Process in
                     let process = Process()
                     process.executableURL = URL(fileURLWithPath: CommandLine.arguments[0])
@@ -26,6 +25,12 @@ enum Contention {
                     try process.run()
                     return process
                 }
+                // Start the clock when every worker has opened the kernel and signed in, so
+                // that process start-up is not counted.
+                let ready = (folder as NSString).appendingPathComponent("ready")
+                while ((try? FileManager.default.contentsOfDirectory(atPath: ready))?.count ?? 0) < processes { usleep(2000) }
+                let start = DispatchTime.now().uptimeNanoseconds
+                FileManager.default.createFile(atPath: (folder as NSString).appendingPathComponent("go"), contents: Data())
                 for worker in workers { worker.waitUntilExit() }
                 let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
                 let kernel = try Kernel(dataDirectory: folder, plugins: plugins)
@@ -54,6 +59,7 @@ enum Contention {
         try kernel.perform("catalog.import", input: ["csv": .string(csv)], context: shop)
         try kernel.perform("inventory.adjust", input: ["sku": "LAST-1", "quantity": .int(Int64(units)), "reason": "received"], context: shop)
         try kernel.perform("staff.add", input: ["email": "clerk@souk.test", "password": "bench-password", "role": "clerk"], context: shop)
+        try FileManager.default.createDirectory(atPath: (folder as NSString).appendingPathComponent("ready"), withIntermediateDirectories: true)
         return folder
     }
 
@@ -63,6 +69,10 @@ enum Contention {
             let kernel = try Kernel(dataDirectory: folder, plugins: plugins)
             let clerk = try kernel.verifyPassword(email: "clerk@souk.test", password: "bench-password")
             let context = try kernel.context(for: clerk, shopCode: "bench")
+            let ready = (folder as NSString).appendingPathComponent("ready/\(getpid())")
+            FileManager.default.createFile(atPath: ready, contents: Data())
+            let go = (folder as NSString).appendingPathComponent("go")
+            while !FileManager.default.fileExists(atPath: go) { usleep(500) }
             while true {
                 do {
                     try kernel.perform("orders.place", input: ["lines": ["LAST-1:1"]], context: context)
