@@ -30,7 +30,7 @@ struct DemoCommand {
         try prepare(directory)
         var log: [String] = []
         let kernel = try cli.makeKernel(options, directory: directory)
-        FileManager.default.createFile(atPath: (directory as NSString).appendingPathComponent(Self.marker), contents: Data())
+        _ = FileManager.default.createFile(atPath: (directory as NSString).appendingPathComponent(Self.marker), contents: Data())
         let admin = try kernel.initialize(operatorEmail: "operator@demo.souk", password: Self.password, allowDynamicPlugins: true)
         log.append("initialised \(directory) with operator operator@demo.souk")
         let platform = try kernel.context(for: admin, shopCode: nil)

@@ -25,3 +25,15 @@ public struct OperationInput: Sendable {
 
     public func list(_ name: String) -> [String] { values[name]?.arrayValue?.compactMap(\.stringValue) ?? [] }
 }
+
+extension OperationInput {
+    /// The page size of a list operation from its `limit` field: `default` when absent,
+    /// refused outside 1...`max` with the message every list uses.
+    public func limit(default fallback: Int64 = 50, max: Int64 = 500, field: String = "limit") throws -> Int64 {
+        let limit = optionalInt(field) ?? fallback
+        guard (1...max).contains(limit) else {
+            throw KernelError.invalid(field, "\(field) must be between 1 and \(max), got \(limit)")
+        }
+        return limit
+    }
+}

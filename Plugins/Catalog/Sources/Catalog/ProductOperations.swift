@@ -154,8 +154,7 @@ enum ProductOperations {
             conditions.append("p.id > :cursor")
             parameters["cursor"] = cursor
         }
-        let limit = input.optionalInt("limit") ?? 50
-        guard (1...500).contains(limit) else { throw KernelError.invalid("limit", "limit must be between 1 and 500, got \(limit)") }
+        let limit = try input.limit()
         parameters["limit"] = limit + 1
         let columns = Product.columns.split(separator: ",").map { "p." + $0.trimmingCharacters(in: .whitespacesAndNewlines) }
             .joined(separator: ", ")

@@ -116,8 +116,7 @@ enum ReviewOperations {
             sql += " AND r.id < :cursor"
             parameters["cursor"] = cursor
         }
-        let limit = input.optionalInt("limit") ?? 50
-        guard (1...500).contains(limit) else { throw KernelError.invalid("limit", "limit must be between 1 and 500, got \(limit)") }
+        let limit = try input.limit()
         parameters["limit"] = limit + 1
         let rows = try db.query(sql + " ORDER BY r.id DESC LIMIT :limit", parameters)
         let page = rows.prefix(Int(limit))

@@ -57,9 +57,7 @@ enum CustomerRules {
 
     /// Page size for listings: 1-500, default 50.
     static func limit(_ scope: OperationScope) throws -> Int64 {
-        let limit = scope.input.optionalInt("limit") ?? 50
-        guard (1...500).contains(limit) else { throw KernelError.invalid("limit", "limit must be between 1 and 500, got \(limit)") }
-        return limit
+        try scope.input.limit()
     }
 
     static func time(_ millis: Int64) -> Value { .string(Validation.isoString(millis: millis)) }

@@ -141,8 +141,7 @@ enum StockOperations {
         fields: [skuField, Field("limit", .int, help: "at most this many (default 50)")],
         permission: "inventory.read", mutates: false
     ) { scope in
-        let limit = scope.input.optionalInt("limit") ?? 50
-        guard (1...1000).contains(limit) else { throw KernelError.invalid("limit", "limit must be between 1 and 1000, got \(limit)") }
+        let limit = try scope.input.limit(max: 1000)
         return .array(try scope.db.query("""
             SELECT m.*, l.code AS location FROM inventory_movements m JOIN inventory_locations l ON l.id = m.location_id
             WHERE m.shop_id = :shop AND m.sku = :sku ORDER BY m.id DESC LIMIT :limit

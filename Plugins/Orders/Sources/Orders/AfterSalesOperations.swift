@@ -32,7 +32,7 @@ enum AfterSalesOperations {
     ) { scope in
         let row = try OrderRecord.row(try scope.input.string("order"), scope)
         let returned = try returnable(row, try LineList.parse(scope.input.list("lines"), field: "lines"), scope)
-        let amount = try returned.reduce(Int64(0)) { $0 + $1.refund }
+        let amount = returned.reduce(Int64(0)) { $0 + $1.refund }
         let refundable = try refundableAmount(row, scope).minorUnits
         return try insert(.return, row: row, amount: min(amount, refundable), returned: returned.map(\.line), replacement: [], scope)
     }

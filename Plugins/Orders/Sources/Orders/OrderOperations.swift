@@ -62,8 +62,7 @@ enum OrderOperations {
         if let min = input.optionalInt("min_total") { sql += " AND total >= :min"; parameters["min"] = min }
         if let max = input.optionalInt("max_total") { sql += " AND total <= :max"; parameters["max"] = max }
         if let cursor = input.optionalInt("cursor") { sql += " AND id < :cursor"; parameters["cursor"] = cursor }
-        let limit = input.optionalInt("limit") ?? 50
-        guard (1...500).contains(limit) else { throw KernelError.invalid("limit", "limit must be between 1 and 500, got \(limit)") }
+        let limit = try input.limit()
         parameters["limit"] = limit + 1
         let rows = try scope.db.query(sql + " ORDER BY id DESC LIMIT :limit", parameters)
         let page = rows.prefix(Int(limit))

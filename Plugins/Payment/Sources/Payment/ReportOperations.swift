@@ -41,8 +41,7 @@ enum ReportOperations {
             sql += " AND method = :method"
             parameters["method"] = method
         }
-        let limit = scope.input.optionalInt("limit") ?? 50
-        guard (1...500).contains(limit) else { throw KernelError.invalid("limit", "limit must be between 1 and 500, got \(limit)") }
+        let limit = try scope.input.limit()
         parameters["limit"] = limit
         return .array(try scope.db.query(sql + " ORDER BY updated_at DESC, id DESC LIMIT :limit", parameters).map {
             try PaymentRecord(row: $0).value

@@ -41,8 +41,7 @@ enum AuditOperations {
         if let until = input.optionalString("until").flatMap(Validation.parseDate) {
             sql += " AND at < ?"; parameters.append(Int64(until.timeIntervalSince1970 * 1000))
         }
-        let limit = input.optionalInt("limit") ?? 50
-        guard (1...10_000).contains(limit) else { throw KernelError.invalid("limit", "limit must be between 1 and 10000") }
+        let limit = try input.limit(max: 10_000)
         sql += " ORDER BY at DESC, id DESC LIMIT ?"
         parameters.append(limit)
         let shopCodes = Dictionary(uniqueKeysWithValues: try scope.transaction.query("SELECT id, code FROM souk_shops").map {

@@ -10,7 +10,7 @@ enum OutboxOperations {
         let rows = try scope.transaction.query("""
             SELECT id, shop_id, event, attempts, last_error, failed_at FROM souk_outbox
             WHERE delivered_at IS NULL ORDER BY id LIMIT ?
-            """, [scope.input.optionalInt("limit") ?? 50])
+            """, [try scope.input.limit()])
         return .array(try rows.map {
             ["id": .int(try $0.int64("id")), "shop_id": .int(try $0.int64("shop_id")), "event": .string(try $0.string("event")),
              "attempts": .int(try $0.int64("attempts")), "state": .string(try $0.optionalInt("failed_at") == nil ? "pending" : "failed"),
