@@ -15,6 +15,11 @@ public struct OperationContext: Sendable {
     /// When set, a mutation performed twice with the same key returns the first result.
     public var idempotencyKey: String?
     public var clock: any WallClock
+    /// The storefront session of a customer or guest actor (sign-out ends it).
+    public var shopperSessionID: Int64?
+    /// Set only by `OperationScope.performForShopper`: a storefront operation has decided
+    /// the shopper may have this done, so the nested operation's permission is waived.
+    var waivesPermission = false
 
     public init(shop: ShopRef? = nil, actor: Actor, permissions: Set<Permission> = [], isOperator: Bool = false,
                 correlationID: String = SecureRandom.token(prefix: "req_", byteCount: 8),
@@ -29,7 +34,7 @@ public struct OperationContext: Sendable {
     }
 
     public func holds(_ permission: Permission) -> Bool {
-        isOperator || permissions.contains(permission)
+        isOperator || waivesPermission || permissions.contains(permission)
     }
 
     /// The shop, or an `invalid_input` error naming the missing `shop` field.

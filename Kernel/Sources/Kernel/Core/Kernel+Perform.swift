@@ -18,9 +18,7 @@ extension Kernel {
         if operation.scope == .shop, context.shop == nil {
             throw KernelError.invalid("shop", "\(name) needs a shop: pass --shop CODE")
         }
-        if case .anonymous = context.actor, operation.permission != nil || operation.mutates {
-            throw KernelError(.unauthenticated, "\(name) needs a signed-in actor: use --as EMAIL or --token TOKEN")
-        }
+        try checkAudience(operation, context: context, nested: outer != nil)
         if let permission = operation.permission, !context.holds(permission) {
             let error = KernelError.denied(Self.denialMessage(context, permission))
             if outer == nil { recordDenial(operation: name, context: context, error: error) }
@@ -64,6 +62,28 @@ extension Kernel {
         }
     }
 
+    /// Staff operations are for staff, storefront operations for shoppers. A storefront
+    /// operation may run staff operations for its shopper (`performForShopper`).
+    private func checkAudience(_ operation: OperationSpec, context: OperationContext, nested: Bool) throws {
+        let name = operation.name
+        switch operation.audience {
+        case .staff:
+            if case .anonymous = context.actor, operation.permission != nil || operation.mutates {
+                throw KernelError(.unauthenticated, "\(name) needs a signed-in actor: use --as EMAIL or --token TOKEN")
+            }
+            if context.actor.isShopper, !nested {
+                throw KernelError.denied("\(context.actor) may call storefront operations only, not \(name)")
+            }
+        case .shopper:
+            if case .anonymous = context.actor, let permission = operation.permission, !context.holds(permission) {
+                throw KernelError(.unauthenticated, "\(name) needs a storefront session: start one as a guest or sign in")
+            }
+            if case .staff = context.actor {
+                throw KernelError.denied("\(name) is a storefront operation; staff use the back-office operations")
+            }
+        }
+    }
+
     static func denialMessage(_ context: OperationContext, _ permission: Permission) -> String {
         let who: String
         switch context.actor {
@@ -94,7 +114,10 @@ extension Kernel {
         for (key, value) in input.values where !(operation.fields.first { $0.name == key }?.secret ?? false) {
             fingerprinted[key] = value
         }
-        let requestHash = SHA256.hex(operation.name + "\u{0}" + JSON.encode(.object(fingerprinted)))
+        // The actor is part of the request: a key reused by someone else is a conflict, never
+        // a replay of another person's result.
+        let requestHash = SHA256.hex(operation.name + "\u{0}" + context.actor.description + "\u{0}"
+                                     + JSON.encode(.object(fingerprinted)))
         if let previous = try tx.query("SELECT operation, request_hash, response FROM souk_idempotency WHERE shop_id = ? AND key = ?",
                                        [shopID, key]).first {
             guard try previous.string("operation") == operation.name, try previous.string("request_hash") == requestHash else {

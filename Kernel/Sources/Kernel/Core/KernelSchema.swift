@@ -49,5 +49,11 @@ enum KernelSchema {
                 shop_id INTEGER NOT NULL REFERENCES souk_shops(id), plugin_id TEXT NOT NULL, key TEXT NOT NULL,
                 value TEXT NOT NULL, PRIMARY KEY (shop_id, plugin_id, key));
             """),
-    ]
+        Migration(version: 2, name: "storefront sessions", sql: """
+        CREATE TABLE souk_shopper_sessions (
+            id INTEGER PRIMARY KEY, token_hash TEXT NOT NULL UNIQUE, shop_id INTEGER NOT NULL REFERENCES souk_shops(id),
+            customer_id INTEGER, created_at INTEGER NOT NULL, expires_at INTEGER NOT NULL);
+        CREATE INDEX souk_shopper_sessions_expiry ON souk_shopper_sessions (shop_id, expires_at);
+        """),
+]
 }

@@ -15,6 +15,12 @@ public struct OperationSpec: Sendable {
     /// Whether the operation acts on one shop (`--shop`) or on the installation.
     public enum Scope: String, Sendable { case shop, platform }
 
+    /// Who calls the operation. Staff operations make up the back office (CLI, admin API,
+    /// TUI); shopper operations make up the storefront, are named `storefront.*`, act on
+    /// one shop, and are called by customers, guests and anonymous visitors, who hold
+    /// the `ShopperPermission`s instead of a staff role.
+    public enum Audience: String, Sendable { case staff, shopper }
+
     public let name: String
     public let summary: String
     public let fields: [Field]
@@ -23,17 +29,20 @@ public struct OperationSpec: Sendable {
     /// Mutations run in a write transaction and are audited; reads are not.
     public let mutates: Bool
     public let scope: Scope
+    public let audience: Audience
     public internal(set) var pluginID: String = "kernel"
     let handler: @Sendable (OperationScope) throws -> Value
 
     public init(name: String, summary: String, fields: [Field] = [], permission: Permission?, mutates: Bool,
-                scope: Scope = .shop, handler: @escaping @Sendable (OperationScope) throws -> Value) {
+                scope: Scope = .shop, audience: Audience = .staff,
+                handler: @escaping @Sendable (OperationScope) throws -> Value) {
         self.name = name
         self.summary = summary
         self.fields = fields
         self.permission = permission
         self.mutates = mutates
         self.scope = scope
+        self.audience = audience
         self.handler = handler
     }
 

@@ -26,6 +26,10 @@ public final class PluginRegistrar: @unchecked Sendable {
     /// Adds an operation. Its name must start with a group (`giftwrap.list`).
     public func operation(_ operation: OperationSpec) throws {
         try checkOpen()
+        if operation.audience == .shopper, !operation.name.hasPrefix("storefront.") || operation.scope != .shop {
+            throw KernelError(.pluginRefused,
+                "plugin '\(pluginID)': shopper operation '\(operation.name)' must be named storefront.* and act on a shop")
+        }
         var operation = operation
         operation.pluginID = pluginID
         operations.append(operation)

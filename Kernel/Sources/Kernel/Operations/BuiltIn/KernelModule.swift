@@ -11,11 +11,11 @@ enum KernelModule {
         PermissionSpec("plugin.read", "See which plugins the shop uses", roles: [.manager, .auditor]),
         PermissionSpec("plugin.manage", "Enable and disable plugins, change their settings", roles: []),
         PermissionSpec("audit.read", "Read and verify the shop's audit log", roles: [.auditor, .finance, .manager]),
-    ]
+    ] + ShopperPermission.specs
 
     static func register(_ registrar: PluginRegistrar) throws {
         for operation in ShopOperations.all + StaffOperations.all + RoleOperations.all
-            + PluginOperations.all + AuditOperations.all + OutboxOperations.all + InstallationOperations.all {
+            + PluginOperations.all + AuditOperations.all + OutboxOperations.all + InstallationOperations.all + StorefrontSessionOperations.all {
             try registrar.operation(operation)
         }
     }

@@ -1,0 +1,68 @@
+import Foundation
+
+extension Kernel {
+    /// The context for a storefront request in the shop `shopCode`: anonymous without a
+    /// token, else the guest or customer the session belongs to. A token of another shop,
+    /// an expired or an unknown token is refused, never downgraded to anonymous.
+    public func shopperContext(token: String?, shopCode: String, correlationID: String? = nil,
+                               idempotencyKey: String? = nil) throws -> OperationContext {
+        let now = clock.millis
+        return try store.read { tx in
+            let shop = try self.shop(code: shopCode, in: tx)
+            var context = OperationContext(shop: shop, actor: .anonymous, permissions: ShopperPermission.anonymous,
+                                           correlationID: correlationID ?? SecureRandom.token(prefix: "req_", byteCount: 8),
+                                           idempotencyKey: idempotencyKey, clock: clock)
+            guard let token else { return context }
+            guard let row = try tx.query("SELECT id, shop_id, customer_id, expires_at FROM souk_shopper_sessions WHERE token_hash = ?",
+                                         [SHA256.hex(token)]).first, try row.int64("expires_at") > now else {
+                throw KernelError(.unauthenticated, "the storefront token is unknown or expired; start a new session or sign in again")
+            }
+            guard try row.int64("shop_id") == shop.id else {
+                throw KernelError(.unauthenticated, "the storefront token belongs to another shop, not '\(shopCode)'")
+            }
+            let session = try row.int64("id")
+            context.shopperSessionID = session
+            if let customer = try row.optionalInt("customer_id").map(Int64.init) {
+                context.actor = .customer(id: customer)
+                context.permissions = ShopperPermission.customer
+            } else {
+                context.actor = .guest(session: session)
+                context.permissions = ShopperPermission.guest
+            }
+            return context
+        }
+    }
+}
+
+extension OperationScope {
+    /// Starts a storefront session in this shop, for a customer or (nil) a guest, inside
+    /// this operation's transaction. Plugins call it from their sign-in operations after
+    /// checking the customer's credentials.
+    public func startShopperSession(customerID: Int64?) throws -> ShopperSession {
+        let shop = try context.requireShop()
+        let token = SecureRandom.token(prefix: ShopperSession.tokenPrefix)
+        let expires = now + ShopperSession.lifetimeMillis
+        try transaction.execute("DELETE FROM souk_shopper_sessions WHERE shop_id = ? AND expires_at <= ?", [shop.id, now])
+        try transaction.execute("""
+            INSERT INTO souk_shopper_sessions (token_hash, shop_id, customer_id, created_at, expires_at) VALUES (?, ?, ?, ?, ?)
+            """, [SHA256.hex(token), shop.id, customerID, now, expires])
+        return ShopperSession(id: transaction.lastInsertRowID, token: token, customerID: customerID, expiresAt: expires)
+    }
+
+    /// Ends the caller's storefront session (sign-out). Returns false when there was none.
+    @discardableResult
+    public func endShopperSession() throws -> Bool {
+        guard let session = context.shopperSessionID else { return false }
+        return try transaction.execute("DELETE FROM souk_shopper_sessions WHERE id = ?", [session]) == 1
+    }
+
+    /// Performs a staff operation for the shopper of this storefront operation, with its
+    /// permission waived: the storefront operation has already decided that the shopper may
+    /// have it done (e.g. paying their own order moves it with `orders.pay`). The nested
+    /// operation is audited with the shopper as the actor.
+    public func performForShopper(_ name: String, _ input: Value.Object = [:]) throws -> Value {
+        var elevated = context
+        elevated.waivesPermission = true
+        return try kernel.perform(name, input: input, context: elevated, within: self)
+    }
+}
