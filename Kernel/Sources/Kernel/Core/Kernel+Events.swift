@@ -79,3 +79,12 @@ extension Kernel {
         return ShopRef(id: try row.int64("id"), code: try row.string("code"), currency: try row.string("currency"))
     }
 }
+
+extension Kernel {
+    /// Events waiting for delivery (not delivered, not parked as failed), for metrics.
+    public func outboxBacklog() throws -> Int {
+        try store.read { tx in
+            try tx.query("SELECT count(*) AS n FROM souk_outbox WHERE delivered_at IS NULL AND failed_at IS NULL").first?.int("n") ?? 0
+        }
+    }
+}

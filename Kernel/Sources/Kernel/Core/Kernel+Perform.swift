@@ -36,11 +36,15 @@ extension Kernel {
                 if deliver { outer.publishedListenedEvent = true }
             } else if operation.mutates {
                 var deliver = false
+                var published: [String] = []
                 result = try store.write { tx in
                     try checkEnabled(operation, context: context, in: tx)
                     let input = try operation.validate(raw)
-                    return try runIdempotent(operation, input: input, context: context, transaction: tx, deliver: &deliver)
+                    let result = try runIdempotent(operation, input: input, context: context, transaction: tx, deliver: &deliver)
+                    published = tx.publishedEvents
+                    return result
                 }
+                eventTally.record(published)
                 Self.faultPoint("crash-after-commit")
                 if deliver { deliverPendingEvents() }
             } else {

@@ -12,6 +12,8 @@ public final class Kernel: @unchecked Sendable {
     public let clock: any WallClock
     /// The data folder this kernel was opened on, when it was opened on one.
     public let dataDirectory: String?
+    /// Events published by committed operations since start, by name (for `/metrics`).
+    public let eventTally = EventTally()
 
     var operations: [String: OperationSpec] = [:]
     var permissionSpecs: [Permission: (spec: PermissionSpec, pluginID: String)] = [:]

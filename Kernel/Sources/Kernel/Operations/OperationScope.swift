@@ -84,6 +84,7 @@ public final class OperationScope {
         guard transaction.isWritable else {
             throw KernelError(.internal, "event '\(event.name)' published from read-only operation \(operation)")
         }
+        transaction.publishedEvents.append(event.name)
         let data = try JSONEncoder().encode(payload)
         let now = self.now
         // An event nobody subscribes to has nobody to deliver to: it is not written at all,

@@ -9,6 +9,8 @@ public final class Transaction {
     /// The plugins enabled per shop, read once per transaction (the operation runner and
     /// every hook call ask for them).
     var enabledPlugins: [Int64: Set<String>] = [:]
+    /// Names of the events published in this transaction, counted once it commits.
+    var publishedEvents: [String] = []
 
     init(connection: Connection, isWritable: Bool) {
         self.connection = connection
