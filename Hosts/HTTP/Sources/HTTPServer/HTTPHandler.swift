@@ -1,0 +1,26 @@
+/// The one extension point of the server: turn a request into a response.
+///
+/// - Important: Called on a worker thread made for blocking work (SQLite, file I/O), never
+///   on an I/O thread, so blocking here stalls only this worker. Calls for different
+///   connections run concurrently; calls for one connection are strictly sequential.
+///
+/// ```swift
+/// struct Hello: HTTPHandler {
+///     func handle(_ request: HTTPRequest) -> HTTPResponse {
+///         HTTPResponse(status: 200, headers: [HTTPHeader(name: "Content-Type", value: "text/plain")],
+///                      body: Array("hello".utf8))
+///     }
+/// }
+/// ```
+public protocol HTTPHandler: Sendable {
+    func handle(_ request: HTTPRequest) -> HTTPResponse
+}
+
+/// A handler made from a closure, for tests and small tools.
+public struct ClosureHandler: HTTPHandler {
+    private let body: @Sendable (HTTPRequest) -> HTTPResponse
+
+    public init(_ body: @escaping @Sendable (HTTPRequest) -> HTTPResponse) { self.body = body }
+
+    public func handle(_ request: HTTPRequest) -> HTTPResponse { body(request) }
+}

@@ -1,0 +1,73 @@
+/// Threads that run the handler. Loops hand over complete requests; a worker calls the
+/// handler (blocking is fine here) and posts the response back to the owning loop.
+final class WorkerPool: @unchecked Sendable {
+    struct Job {
+        let loop: EventLoop
+        let fd: Int32
+        let connectionID: UInt64
+        let request: HTTPRequest
+    }
+
+    private let handler: any HTTPHandler
+    private let lock = ConditionLock()
+    // All guarded by `lock`:
+    private var queue: [Job?] = []  // consumed slots are nil so bodies are freed early
+    private var head = 0
+    private var idleWorkers = 0
+    private var stopping = false
+
+    init(handler: any HTTPHandler) { self.handler = handler }
+
+    /// Starts `count` threads; false if the system refused one.
+    func start(count: Int) -> Bool {
+        for index in 0..<count {
+            guard startThread(name: "http-worker-\(index)", { [self] in run() }) else { return false }
+        }
+        return true
+    }
+
+    func submit(_ job: Job) {
+        lock.lock()
+        queue.append(job)
+        let wake = idleWorkers > 0
+        lock.unlock()
+        if wake { lock.signal() }
+    }
+
+    /// Workers finish the queued jobs, then exit.
+    func stop() {
+        lock.lock()
+        stopping = true
+        lock.broadcast()
+        lock.unlock()
+    }
+
+    private func run() {
+        while let job = next() {
+            let response = handler.handle(job.request)
+            job.loop.post(.response(fd: job.fd, connectionID: job.connectionID, response))
+        }
+    }
+
+    private func next() -> Job? {
+        lock.lock()
+        defer { lock.unlock() }
+        while head == queue.count {
+            if stopping { return nil }
+            idleWorkers += 1
+            lock.wait()
+            idleWorkers -= 1
+        }
+        let job = queue[head]!
+        queue[head] = nil
+        head += 1
+        if head == queue.count {
+            queue.removeAll(keepingCapacity: true)
+            head = 0
+        } else if head > 1024, head * 2 > queue.count {
+            queue.removeFirst(head)
+            head = 0
+        }
+        return job
+    }
+}
