@@ -43,3 +43,28 @@ extension Hooks {
     /// Event: a SKU's available quantity at a location fell to its safety stock or below.
     public static let lowStock = EventHook<StockLevel>("inventory.low_stock")
 }
+
+/// The payload of `Hooks.shopperSignedIn`.
+public struct ShopperSignIn: Codable, Sendable, Equatable {
+    public let shopID: Int64
+    /// The guest session the shopper was using when they signed in or registered, if any:
+    /// what it holds (open carts) now belongs to the customer.
+    public let guestSession: Int64?
+    public let customerID: Int64
+    /// The new customer session.
+    public let session: Int64
+
+    public init(shopID: Int64, guestSession: Int64?, customerID: Int64, session: Int64) {
+        self.shopID = shopID
+        self.guestSession = guestSession
+        self.customerID = customerID
+        self.session = session
+    }
+}
+
+extension Hooks {
+    /// Event: a shopper signed in to (or registered) a customer account on the storefront,
+    /// published by the plugin that keeps customer accounts. Orders subscribes to hand the
+    /// guest session's open carts to the customer.
+    public static let shopperSignedIn = EventHook<ShopperSignIn>("shopper.signed_in")
+}

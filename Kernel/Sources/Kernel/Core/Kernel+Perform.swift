@@ -18,7 +18,13 @@ extension Kernel {
         if operation.scope == .shop, context.shop == nil {
             throw KernelError.invalid("shop", "\(name) needs a shop: pass --shop CODE")
         }
-        try checkAudience(operation, context: context, nested: outer != nil)
+        do {
+            try checkAudience(operation, context: context, nested: outer != nil)
+        } catch let error as KernelError where error.code == .permissionDenied {
+            // A shopper on a staff operation, or staff on a storefront one: audited like any denial.
+            if outer == nil { recordDenial(operation: name, context: context, error: error) }
+            throw error
+        }
         if let permission = operation.permission, !context.holds(permission) {
             let error = KernelError.denied(Self.denialMessage(context, permission))
             if outer == nil { recordDenial(operation: name, context: context, error: error) }
@@ -151,7 +157,17 @@ extension Kernel {
     private func run(_ operation: OperationSpec, input: OperationInput, context: OperationContext, transaction tx: Transaction,
                      deliver: inout Bool, replayable: inout Bool) throws -> Value {
         let scope = OperationScope(kernel: self, context: context, input: input, operation: operation.name, transaction: tx)
-        let result = try operation.handler(scope)
+        let result: Value
+        do {
+            result = try operation.handler(scope)
+        } catch let refusal as RefusalKeepingWrites {
+            guard operation.mutates else { throw refusal.error }
+            try AuditLog.append(AuditLog.Record(
+                shopID: context.shop?.id ?? 0, actor: context.actor.description, operation: operation.name,
+                entity: scope.auditEntity ?? operation.name, change: scope.auditChange ?? ["reason": .string(refusal.error.message)],
+                correlationID: context.correlationID, outcome: "denied"), at: context.clock.millis, in: tx)
+            throw refusal  // Store.write commits, then throws refusal.error
+        }
         if scope.publishedListenedEvent { deliver = true }
         if !scope.replayable { replayable = false }
         if operation.mutates {

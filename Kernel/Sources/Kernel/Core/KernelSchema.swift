@@ -55,5 +55,18 @@ enum KernelSchema {
             customer_id INTEGER, created_at INTEGER NOT NULL, expires_at INTEGER NOT NULL);
         CREATE INDEX souk_shopper_sessions_expiry ON souk_shopper_sessions (shop_id, expires_at);
         """),
-]
+        // Plugins key what a guest owns (carts, orders) by the session id, so an id must never
+        // come back once its session ended or expired: AUTOINCREMENT, never max(id) + 1.
+        Migration(version: 3, name: "storefront session ids are never reused", sql: """
+            CREATE TABLE souk_shopper_sessions_new (
+                id INTEGER PRIMARY KEY AUTOINCREMENT, token_hash TEXT NOT NULL UNIQUE,
+                shop_id INTEGER NOT NULL REFERENCES souk_shops(id), customer_id INTEGER,
+                created_at INTEGER NOT NULL, expires_at INTEGER NOT NULL);
+            INSERT INTO souk_shopper_sessions_new (id, token_hash, shop_id, customer_id, created_at, expires_at)
+                SELECT id, token_hash, shop_id, customer_id, created_at, expires_at FROM souk_shopper_sessions;
+            DROP TABLE souk_shopper_sessions;
+            ALTER TABLE souk_shopper_sessions_new RENAME TO souk_shopper_sessions;
+            CREATE INDEX souk_shopper_sessions_expiry ON souk_shopper_sessions (shop_id, expires_at);
+            """),
+    ]
 }

@@ -49,6 +49,7 @@ public final class HookBus: @unchecked Sendable {
         declare(.event, Hooks.afterSalesApproved.name, payload: AfterSalesEvent.self)
         declare(.event, Hooks.afterSalesChanged.name, payload: AfterSalesEvent.self)
         declare(.event, Hooks.lowStock.name, payload: StockLevel.self)
+        declare(.event, Hooks.shopperSignedIn.name, payload: ShopperSignIn.self)
         declare(.filter, Hooks.paymentProviders.name, payload: [any PaymentProvider].self)
     }
 

@@ -46,6 +46,15 @@ public final class Store: @unchecked Sendable {
             let result = try body(transaction)
             try writer.execute("COMMIT")
             return result
+        } catch let refusal as RefusalKeepingWrites {
+            // The operation refused but asked to keep its writes (e.g. a failed sign-in count).
+            do {
+                try writer.execute("COMMIT")
+            } catch {
+                if !writer.isAutocommit { _ = try? writer.execute("ROLLBACK") }
+                throw error
+            }
+            throw refusal.error
         } catch {
             if !writer.isAutocommit { _ = try? writer.execute("ROLLBACK") }
             throw error

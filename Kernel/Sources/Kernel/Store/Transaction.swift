@@ -50,6 +50,10 @@ public final class Transaction {
             let result = try body()
             try connection.execute("RELEASE souk_nested")
             return result
+        } catch let refusal as RefusalKeepingWrites {
+            // Nested: keep the writes in the enclosing transaction; the caller decides.
+            try connection.execute("RELEASE souk_nested")
+            throw refusal.error
         } catch {
             _ = try? connection.execute("ROLLBACK TO souk_nested")
             _ = try? connection.execute("RELEASE souk_nested")
