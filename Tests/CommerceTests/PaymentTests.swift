@@ -425,8 +425,10 @@ final class PaymentTests: XCTestCase {
         // The kernel's idempotency fingerprint leaves the secret card field out.
         let stored = try kernel.store.read { try $0.query("SELECT request_hash FROM souk_idempotency WHERE key = 'request-key-card'")[0].string("request_hash") }
         let withoutCard: Value.Object = ["order": .string(carded), "method": "sandbox"]
-        XCTAssertEqual(stored, SHA256.hex("payment.authorize\u{0}" + JSON.encode(.object(withoutCard))))
-        XCTAssertNotEqual(stored, SHA256.hex("payment.authorize\u{0}" + JSON.encode(.object(input))))
+        // (The actor is part of the request since keys are bound to who sent them.)
+        let actor = cardKeyed.actor.description
+        XCTAssertEqual(stored, SHA256.hex("payment.authorize\u{0}" + actor + "\u{0}" + JSON.encode(.object(withoutCard))))
+        XCTAssertNotEqual(stored, SHA256.hex("payment.authorize\u{0}" + actor + "\u{0}" + JSON.encode(.object(input))))
         let order = try place()
         var keyed = try ctx(.clerk)
         keyed.idempotencyKey = "request-key"

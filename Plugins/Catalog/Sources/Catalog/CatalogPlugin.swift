@@ -13,7 +13,7 @@ public final class CatalogPlugin: Plugin {
 
     public func register(_ registrar: PluginRegistrar) throws {
         let operations = ProductOperations.all + SKUOperations.all + CategoryOperations.all + TagOperations.all
-            + ReviewOperations.all + ImportExportOperations.all
+            + ReviewOperations.all + ImportExportOperations.all + StorefrontOperations.all
         for operation in operations {
             try registrar.operation(operation)
         }

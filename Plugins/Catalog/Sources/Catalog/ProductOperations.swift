@@ -115,54 +115,12 @@ enum ProductOperations {
         ],
         permission: "catalog.read", mutates: false
     ) { scope in
-        let input = scope.input
-        let db = try scope.db
-        var parameters: [String: any SQLBindable] = [:]
-        var prefix = ""
-        var conditions = ["p.shop_id = :shop"]
-        if let q = input.optionalString("q")?.trimmingCharacters(in: .whitespaces), !q.isEmpty {
-            conditions.append("""
-                (p.title LIKE :pattern ESCAPE '!' OR EXISTS (SELECT 1 FROM json_each(p.keywords) k WHERE k.value LIKE :pattern ESCAPE '!'))
-                """)
-            parameters["pattern"] = CatalogRules.containsPattern(q)
+        var search = try ProductSearch(scope)
+        if let listed = scope.input.values["listed"]?.boolValue {
+            search.conditions.append(listed ? Product.listedNowSQL : "NOT \(Product.listedNowSQL)")
+            search.parameters["now"] = scope.now
         }
-        if let category = input.optionalInt("category") {
-            guard !(try db.query("SELECT 1 FROM catalog_categories WHERE shop_id = :shop AND id = :id", ["id": category]).isEmpty) else {
-                throw KernelError(.notFound, "no category \(category) in this shop", field: "category")
-            }
-            prefix = """
-                WITH RECURSIVE below(id) AS (
-                    SELECT id FROM catalog_categories WHERE shop_id = :shop AND id = :category
-                    UNION SELECT c.id FROM catalog_categories c JOIN below ON c.parent_id = below.id WHERE c.shop_id = :shop)
-
-                """
-            conditions.append("""
-                EXISTS (SELECT 1 FROM catalog_product_categories pc
-                        WHERE pc.shop_id = :shop AND pc.product_id = p.id AND pc.category_id IN (SELECT id FROM below))
-                """)
-            parameters["category"] = category
-        }
-        if let tag = input.optionalString("tag") {
-            conditions.append("EXISTS (SELECT 1 FROM catalog_product_tags t WHERE t.shop_id = :shop AND t.product_id = p.id AND t.tag = :tag)")
-            parameters["tag"] = tag
-        }
-        if let listed = input.values["listed"]?.boolValue {
-            conditions.append(listed ? Product.listedNowSQL : "NOT \(Product.listedNowSQL)")
-            parameters["now"] = scope.now
-        }
-        if let cursor = input.optionalInt("cursor") {
-            conditions.append("p.id > :cursor")
-            parameters["cursor"] = cursor
-        }
-        let limit = try input.limit()
-        parameters["limit"] = limit + 1
-        let columns = Product.columns.split(separator: ",").map { "p." + $0.trimmingCharacters(in: .whitespacesAndNewlines) }
-            .joined(separator: ", ")
-        let sql = prefix + "SELECT \(columns) FROM catalog_products p WHERE " + conditions.joined(separator: " AND ")
-            + " ORDER BY p.id LIMIT :limit"
-        let rows = try db.query(sql, parameters)
-        let page = try rows.prefix(Int(limit)).map(Product.init)
-        let next: Value = rows.count > Int(limit) ? .int(page.last!.id) : .null
+        let (page, next) = try search.page(scope)
         return ["items": .array(page.map { $0.summary(now: scope.now) }), "next_cursor": next]
     }
 
@@ -220,5 +178,63 @@ enum ProductOperations {
         change["listed_now"] = .bool(product.isListed(at: scope.now))
         scope.audit(entity: "product:\(product.id)", change: .object(change))
         return try Products.detail(product, scope)
+    }
+}
+
+/// The search of `catalog.product.list` and `storefront.products.list`: text, category, tag
+/// and cursor from the input, then one page in id order. Callers add their own conditions.
+struct ProductSearch {
+    var prefix = ""
+    var conditions = ["p.shop_id = :shop"]
+    var parameters: [String: any SQLBindable] = [:]
+
+    init(_ scope: OperationScope) throws {
+        let input = scope.input
+        let db = try scope.db
+        if let q = input.optionalString("q")?.trimmingCharacters(in: .whitespaces), !q.isEmpty {
+            conditions.append("""
+                (p.title LIKE :pattern ESCAPE '!' OR EXISTS (SELECT 1 FROM json_each(p.keywords) k WHERE k.value LIKE :pattern ESCAPE '!'))
+                """)
+            parameters["pattern"] = CatalogRules.containsPattern(q)
+        }
+        if let category = input.optionalInt("category") {
+            guard !(try db.query("SELECT 1 FROM catalog_categories WHERE shop_id = :shop AND id = :id", ["id": category]).isEmpty) else {
+                throw KernelError(.notFound, "no category \(category) in this shop", field: "category")
+            }
+            prefix = """
+                WITH RECURSIVE below(id) AS (
+                    SELECT id FROM catalog_categories WHERE shop_id = :shop AND id = :category
+                    UNION SELECT c.id FROM catalog_categories c JOIN below ON c.parent_id = below.id WHERE c.shop_id = :shop)
+
+                """
+            conditions.append("""
+                EXISTS (SELECT 1 FROM catalog_product_categories pc
+                        WHERE pc.shop_id = :shop AND pc.product_id = p.id AND pc.category_id IN (SELECT id FROM below))
+                """)
+            parameters["category"] = category
+        }
+        if let tag = input.optionalString("tag") {
+            conditions.append("EXISTS (SELECT 1 FROM catalog_product_tags t WHERE t.shop_id = :shop AND t.product_id = p.id AND t.tag = :tag)")
+            parameters["tag"] = tag
+        }
+        if let cursor = input.optionalInt("cursor") {
+            conditions.append("p.id > :cursor")
+            parameters["cursor"] = cursor
+        }
+    }
+
+    /// One page (the input's `limit`) and the cursor of the next, null on the last page.
+    func page(_ scope: OperationScope, limit: Int64? = nil) throws -> (products: [Product], next: Value) {
+        let limit = try limit ?? scope.input.limit()
+        var parameters = self.parameters
+        parameters["limit"] = limit + 1
+        let columns = Product.columns.split(separator: ",").map { "p." + $0.trimmingCharacters(in: .whitespacesAndNewlines) }
+            .joined(separator: ", ")
+        let sql = prefix + "SELECT \(columns) FROM catalog_products p WHERE " + conditions.joined(separator: " AND ")
+            + " ORDER BY p.id LIMIT :limit"
+        let rows = try scope.db.query(sql, parameters)
+        let page = try rows.prefix(Int(limit)).map(Product.init)
+        let next: Value = rows.count > Int(limit) ? .int(page.last!.id) : .null
+        return (page, next)
     }
 }

@@ -13,24 +13,30 @@ enum AddressOperations {
          "phone": .string(try row.string("phone")), "created_at": CustomerRules.time(try row.int64("created_at"))]
     }
 
+    /// The fields of an address, as `customers.address.add` and `storefront.account.address.add` take them.
+    static let addressFields = [
+        Field("label", help: "what the customer calls it, e.g. home, work (up to 50 characters)"),
+        Field("name", help: "recipient name (default: the customer's name)"),
+        Field("line1", required: true, help: "street and number"),
+        Field("line2", help: "building, floor, apartment"),
+        Field("city", required: true, help: "city or town"),
+        Field("region", help: "state, province or county"),
+        Field("country", required: true, help: "two-letter ISO 3166 country code, e.g. FR"),
+        Field("postal_code", help: "postal or ZIP code (up to 20 characters)"),
+        Field("phone", help: "phone number for the courier: digits, spaces and + - ( ), at least 5 digits"),
+    ]
+
     static let add = OperationSpec(
         name: "customers.address.add", summary: "Add an address to a customer's address book",
-        fields: [
-            Field("customer", .int, required: true, help: "customer id"),
-            Field("label", help: "what the customer calls it, e.g. home, work (up to 50 characters)"),
-            Field("name", help: "recipient name (default: the customer's name)"),
-            Field("line1", required: true, help: "street and number"),
-            Field("line2", help: "building, floor, apartment"),
-            Field("city", required: true, help: "city or town"),
-            Field("region", help: "state, province or county"),
-            Field("country", required: true, help: "two-letter ISO 3166 country code, e.g. FR"),
-            Field("postal_code", help: "postal or ZIP code (up to 20 characters)"),
-            Field("phone", help: "phone number for the courier: digits, spaces and + - ( ), at least 5 digits"),
-        ],
+        fields: [Field("customer", .int, required: true, help: "customer id")] + addressFields,
         permission: "customers.write", mutates: true
     ) { scope in
-        let customerID = try scope.input.int("customer")
-        let customer = try Customer.load(customerID, scope)
+        try insert(for: try Customer.load(try scope.input.int("customer"), scope), scope)
+    }
+
+    /// Adds the address of the input's `addressFields` to `customer`'s book, audits it, returns it.
+    static func insert(for customer: Customer, _ scope: OperationScope) throws -> Value {
+        let customerID = customer.id
         let label = try CustomerRules.text(scope, "label", max: 50)
         let given = try CustomerRules.text(scope, "name")
         let name = given.isEmpty ? customer.name : given
@@ -60,7 +66,12 @@ enum AddressOperations {
     ) { scope in
         let customerID = try scope.input.int("customer")
         try Customer.require(customerID, scope)
-        return .array(try scope.db.query("""
+        return try book(of: customerID, scope)
+    }
+
+    /// A customer's addresses, oldest first.
+    static func book(of customerID: Int64, _ scope: OperationScope) throws -> Value {
+        .array(try scope.db.query("""
             SELECT \(columns) FROM customers_addresses WHERE shop_id = :shop AND customer_id = :customer ORDER BY id
             """, ["customer": customerID]).map(value))
     }

@@ -39,5 +39,12 @@ enum CustomersSchema {
             CREATE TRIGGER customers_points_no_delete BEFORE DELETE ON customers_points
             BEGIN SELECT RAISE(ABORT, 'customers_points is append-only: entries are never deleted'); END;
             """),
+        // Storefront accounts: customers who register set a password; staff-created customers
+        // have none (NULL) until they do. Failed sign-ins lock the account like staff accounts.
+        Migration(version: 2, name: "storefront passwords and sign-in lock-out", sql: """
+            ALTER TABLE customers_accounts ADD COLUMN password_hash TEXT;
+            ALTER TABLE customers_accounts ADD COLUMN failed_sign_ins INTEGER NOT NULL DEFAULT 0;
+            ALTER TABLE customers_accounts ADD COLUMN locked_until INTEGER;
+            """),
     ]
 }

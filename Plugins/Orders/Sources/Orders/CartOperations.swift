@@ -11,16 +11,24 @@ enum CartOperations {
                  Field("destination", .list, help: "where it ships: country=FR,region=IDF,city=PAR")],
         permission: "orders.place", mutates: true
     ) { scope in
+        try open(customer: scope.input.optionalInt("customer"), guestSession: nil, scope)
+    }
+
+    /// Opens a cart with the input's `attributes` and `destination`, for a customer, a
+    /// storefront guest session, or nobody.
+    static func open(customer: Int64?, guestSession: Int64?, _ scope: OperationScope) throws -> Value {
         let attributes = try LineList.attributes(scope.input.list("attributes"), field: "attributes")
         let destination = try LineList.attributes(scope.input.list("destination"), field: "destination")
         let db = try scope.db
         try db.execute("""
-            INSERT INTO orders_carts (shop_id, customer_id, attributes, destination, status, created_at, updated_at)
-            VALUES (:shop, :customer, :attributes, :destination, 'open', :now, :now)
-            """, ["customer": scope.input.optionalInt("customer"), "attributes": OrderRecord.encode(attributes),
+            INSERT INTO orders_carts (shop_id, customer_id, guest_session, attributes, destination, status, created_at, updated_at)
+            VALUES (:shop, :customer, :guest, :attributes, :destination, 'open', :now, :now)
+            """, ["customer": customer, "guest": guestSession, "attributes": OrderRecord.encode(attributes),
                   "destination": OrderRecord.encode(destination), "now": scope.now])
         let id = db.lastInsertRowID
-        scope.audit(entity: "cart:\(id)", change: ["customer": Value(scope.input.optionalInt("customer").map { Int($0) })])
+        var change: Value.Object = ["customer": Value(customer.map { Int($0) })]
+        if let guestSession { change["guest_session"] = .int(guestSession) }
+        scope.audit(entity: "cart:\(id)", change: .object(change))
         return ["cart": .int(id), "status": "open"]
     }
 
@@ -32,7 +40,12 @@ enum CartOperations {
                  Field("quantity", .int, required: true, help: "how many (at least 1)")],
         permission: "orders.place", mutates: true
     ) { scope in
-        let cart = try openCart(scope)
+        try addLine(to: try openCart(scope), scope)
+    }
+
+    /// Adds the input's `quantity` of `sku` to an open cart; refuses, writing nothing, an
+    /// unknown or unlisted SKU and a quantity below 1.
+    static func addLine(to cart: Int64, _ scope: OperationScope) throws -> Value {
         var lines = try cartLines(cart, scope)
         let sku = try scope.input.string("sku")
         try LineList.add(sku, try scope.input.int("quantity"), to: &lines, field: "quantity")
@@ -53,7 +66,11 @@ enum CartOperations {
         fields: [cartField, Field("sku", required: true, help: "SKU code")],
         permission: "orders.place", mutates: true
     ) { scope in
-        let cart = try openCart(scope)
+        try removeLine(from: try openCart(scope), scope)
+    }
+
+    /// Removes the input's `sku` from an open cart.
+    static func removeLine(from cart: Int64, _ scope: OperationScope) throws -> Value {
         let sku = try scope.input.string("sku")
         guard try scope.db.execute("DELETE FROM orders_cart_lines WHERE shop_id = :shop AND cart_id = :cart AND sku = :sku",
                                    ["cart": cart, "sku": sku]) == 1 else {
@@ -75,23 +92,51 @@ enum CartOperations {
         name: "orders.cart.checkout", summary: "Place the order for a cart",
         fields: [cartField], permission: "orders.place", mutates: true
     ) { scope in
-        let cart = try openCart(scope)
+        try checkOut(try openCart(scope), scope)
+    }
+
+    /// Places the order for an open cart (the checkout pipeline) and closes the cart. An
+    /// order placed from a guest's cart keeps the guest session, which owns it.
+    static func checkOut(_ cart: Int64, _ scope: OperationScope) throws -> Value {
         let placed = try Checkout.place(try loadCart(cart, lines: try cartLines(cart, scope), scope), scope)
-        try scope.db.execute("UPDATE orders_carts SET status = 'checked_out', updated_at = :now WHERE shop_id = :shop AND id = :cart",
-                             ["cart": cart, "now": scope.now])
+        let db = try scope.db
+        try db.execute("""
+            UPDATE orders_orders SET guest_session = (SELECT guest_session FROM orders_carts WHERE shop_id = :shop AND id = :cart)
+            WHERE shop_id = :shop AND id = :order
+            """, ["cart": cart, "order": placed.snapshot.id])
+        try db.execute("UPDATE orders_carts SET status = 'checked_out', updated_at = :now WHERE shop_id = :shop AND id = :cart",
+                       ["cart": cart, "now": scope.now])
         return OrderRecord.value(placed)
     }
 
     /// The cart id of the input, refused unless the cart exists and is still open.
     static func openCart(_ scope: OperationScope) throws -> Int64 {
-        let cart = try scope.input.int("cart")
-        guard let row = try scope.db.query("SELECT status FROM orders_carts WHERE shop_id = :shop AND id = :cart", ["cart": cart]).first else {
-            throw KernelError(.notFound, "no cart \(cart) in this shop", field: "cart")
-        }
+        try openCart(try scope.input.int("cart"), owner: nil, scope)
+    }
+
+    /// `cart`, refused unless it exists, belongs to `owner` (nil: anyone, for staff) and is
+    /// still open. Someone else's cart is `not_found`, exactly as a cart that does not exist.
+    @discardableResult
+    static func openCart(_ cart: Int64, owner: CartOwner?, _ scope: OperationScope) throws -> Int64 {
+        let row = try cartRow(cart, owner: owner, scope)
         guard try row.string("status") == "open" else {
             throw KernelError(.conflict, "cart \(cart) is already checked out; open a new cart", field: "cart")
         }
         return cart
+    }
+
+    /// The cart's row when it exists and belongs to `owner` (nil: anyone), else `not_found`.
+    static func cartRow(_ cart: Int64, owner: CartOwner?, _ scope: OperationScope) throws -> Row {
+        var sql = "SELECT status FROM orders_carts WHERE shop_id = :shop AND id = :cart"
+        var parameters: [String: any SQLBindable] = ["cart": cart]
+        if let owner {
+            sql += " AND " + owner.condition
+            parameters["owner"] = owner.id
+        }
+        guard let row = try scope.db.query(sql, parameters).first else {
+            throw KernelError(.notFound, "no cart \(cart) in this shop", field: "cart")
+        }
+        return row
     }
 
     static func cartLines(_ cart: Int64, _ scope: OperationScope) throws -> [CartLine] {

@@ -13,8 +13,13 @@ public final class OrdersPlugin: Plugin {
         summary: "carts, checkout, order states, refunds, returns and exchanges")
 
     public func register(_ registrar: PluginRegistrar) throws {
-        for operation in CartOperations.all + OrderOperations.all + TransitionOperations.all + AfterSalesOperations.all {
+        for operation in CartOperations.all + OrderOperations.all + TransitionOperations.all + AfterSalesOperations.all
+            + StorefrontOperations.all {
             try registrar.operation(operation)
+        }
+        // A guest who signs in or registers keeps their open carts.
+        try registrar.subscribe(Hooks.shopperSignedIn, name: "adopt-guest-carts") { event, scope in
+            try StorefrontOperations.adoptGuestCarts(event, scope)
         }
     }
 }

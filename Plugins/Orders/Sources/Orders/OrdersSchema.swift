@@ -42,5 +42,13 @@ enum OrdersSchema {
                 decided_by TEXT, decided_at INTEGER, note TEXT);
             CREATE INDEX orders_after_sales_by_order ON orders_after_sales (order_id);
             """),
+        // Storefront: a guest's carts belong to their storefront session (customers' carts to
+        // the customer), and an order placed from a guest's cart keeps that session, its owner.
+        Migration(version: 2, name: "storefront guest carts and orders", sql: """
+            ALTER TABLE orders_carts ADD COLUMN guest_session INTEGER;
+            CREATE INDEX orders_carts_by_guest ON orders_carts (shop_id, guest_session);
+            CREATE INDEX orders_carts_by_customer ON orders_carts (shop_id, customer_id);
+            ALTER TABLE orders_orders ADD COLUMN guest_session INTEGER;
+            """),
     ]
 }
