@@ -159,4 +159,36 @@ final class DefenceTests: XCTestCase {
         XCTAssertLessThan(elapsed(since: start), 2.5)
         XCTAssertTrue(busy.waitForClose())
     }
+
+    func testOutOfDescriptorsPausesAcceptingInsteadOfSpinning() throws {
+        let (server, port) = try startServer { $0.ioThreads = 1 }
+        let resource = __rlimit_resource_t(RLIMIT_NOFILE.rawValue)
+        var original = rlimit()
+        getrlimit(resource, &original)
+        let highest = (try FileManager.default.contentsOfDirectory(atPath: "/proc/self/fd")).compactMap { Int32($0) }.max() ?? 100
+        var lowered = original
+        lowered.rlim_cur = rlim_t(highest + 16)
+        XCTAssertEqual(setrlimit(resource, &lowered), 0)
+        var fillers: [Int32] = []
+        defer {
+            fillers.forEach { close($0) }
+            setrlimit(resource, &original)
+        }
+        while true {  // take every descriptor the lowered limit leaves
+            let fd = dup(STDIN_FILENO)
+            if fd < 0 { break }
+            fillers.append(fd)
+        }
+        close(fillers.removeLast())  // exactly one left: for the client
+        let client = try TestClient(port: port)
+        client.send("GET /late HTTP/1.1\r\nHost: a\r\n\r\n")
+        usleep(350_000)
+        let pauses = server.stats.acceptPausedOutOfDescriptors
+        XCTAssertGreaterThanOrEqual(pauses, 1)
+        XCTAssertLessThanOrEqual(pauses, 10, "accept retried without pausing")
+        fillers.forEach { close($0) }
+        fillers = []
+        setrlimit(resource, &original)
+        XCTAssertEqual(client.readResponse()?.text.hasPrefix("GET /late"), true)
+    }
 }

@@ -57,6 +57,7 @@ final class ServerCore: Sendable {
     func loopExited() {
         if runningLoops.wrappingSubtract(1, ordering: .acquiringAndReleasing).newValue == 0 {
             workers.stop()
+            acceptor.withLock { $0 = nil }
             stopped.open()
         }
     }

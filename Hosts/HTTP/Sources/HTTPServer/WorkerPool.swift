@@ -26,12 +26,15 @@ final class WorkerPool: @unchecked Sendable {
         return true
     }
 
-    func submit(_ job: Job) {
+    /// Queues a loop's batch under one lock and wakes at most one idle worker per job:
+    /// each wake-up is a context switch, the main cost of handing work to another thread.
+    func submit(_ jobs: [Job]) {
+        guard !jobs.isEmpty else { return }
         lock.lock()
-        queue.append(job)
-        let wake = idleWorkers > 0
+        queue.append(contentsOf: jobs.lazy.map { Optional($0) })
+        let wakes = min(idleWorkers, jobs.count)
         lock.unlock()
-        if wake { lock.signal() }
+        if wakes == 1 { lock.signal() } else if wakes > 1 { lock.broadcast() }
     }
 
     /// Workers finish the queued jobs, then exit.

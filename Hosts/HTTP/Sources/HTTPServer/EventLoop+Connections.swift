@@ -1,0 +1,148 @@
+import CHTTPShim
+import Glibc
+
+/// Reading and driving connections: what the loop does with readiness events and
+/// handler responses.
+extension EventLoop {
+    func adopt(fd: Int32, address: String, now: UInt64) {
+        if sawStop {
+            close(fd)
+            core.connectionClosed(address: address)
+            return
+        }
+        nextConnectionID &+= 1
+        let connection = Connection(fd: fd, id: nextConnectionID, remoteAddress: address, limits: core.limits, now: now)
+        let slot = Int(fd)
+        if slot >= connections.count { connections.append(contentsOf: repeatElement(nil, count: slot + 64 - connections.count)) }
+        connections[slot] = connection
+        openHere += 1
+        guard chttp_epoll_add(epfd, fd, EventLoop.connectionEvents, UInt64(fd)) == 0 else {
+            closeConnection(connection)
+            return
+        }
+        drive(connection, now: now)  // try the read first: the request is often already there
+    }
+
+    func closeConnection(_ connection: Connection) {
+        guard connections[Int(connection.fd)] === connection else { return }
+        connections[Int(connection.fd)] = nil
+        connection.machine.markClosed()
+        openHere -= 1
+        close(connection.fd)  // also leaves epoll
+        core.connectionClosed(address: connection.remoteAddress)
+    }
+
+    func connectionEvent(fd: Int32, events: UInt32, now: UInt64) {
+        guard Int(fd) < connections.count, let connection = connections[Int(fd)] else { return }
+        if events & chttp_EPOLLERR != 0 {
+            closeConnection(connection)
+            return
+        }
+        if events & (chttp_EPOLLIN | chttp_EPOLLRDHUP | chttp_EPOLLHUP) != 0 { connection.readable = true }
+        drive(connection, now: now)
+    }
+
+    /// Moves a connection as far as it can go without blocking.
+    func drive(_ connection: Connection, now: UInt64) {
+        while connections[Int(connection.fd)] === connection {
+            if connection.hasPendingOutput {
+                switch flush(connection) {
+                case .failed: closeConnection(connection); return
+                case .pending: if connection.machine.phase == .writing { return }
+                case .done: break
+                }
+            }
+            switch connection.machine.phase {
+            case .handling, .closed:
+                return
+            case .writing:
+                if connection.machine.responseWritten(now: now) { continue }
+                shutdown(connection.fd, Int32(SHUT_WR))  // FIN after the response; then drain
+                continue
+            case .lingering:
+                linger(connection)
+                return
+            case .idle, .head, .body:
+                break
+            }
+            switch connection.machine.advance(connection.input, now: now) {
+            case .needInput:
+                if connection.peerClosed {
+                    if connection.machine.inputEnded() { closeConnection(connection) }
+                    return
+                }
+                guard connection.readable else { return }
+                if !receive(connection) { return }
+            case .sendContinue:
+                connection.output.append(contentsOf: "HTTP/1.1 100 Continue\r\n\r\n".utf8)
+            case .dispatch(let head, let body):
+                dispatch(head, body: body, on: connection)
+                return
+            case .respond(let problem):
+                core.stats.errorResponses.wrappingAdd(1, ordering: .relaxed)
+                enqueue(problem.response, on: connection, isHead: false, http10KeepAlive: false)
+            case .close:
+                closeConnection(connection)
+                return
+            }
+        }
+    }
+
+    /// Reads once into the input buffer. False if the connection was closed.
+    func receive(_ connection: Connection) -> Bool {
+        let space = connection.input.writableSpace(minimum: 4096)
+        let wanted = min(space.count, 64 * 1024)
+        let count = recv(connection.fd, space.baseAddress, wanted, 0)
+        if count > 0 {
+            connection.input.didWrite(count)
+            if count < wanted { connection.readable = false }  // drained; the next arrival is a new edge
+            return true
+        }
+        if count == 0 {
+            connection.peerClosed = true
+            connection.readable = false
+            return true
+        }
+        switch errno {
+        case EAGAIN, EWOULDBLOCK: connection.readable = false; return true
+        case EINTR: return true
+        default: closeConnection(connection); return false
+        }
+    }
+
+    /// Discards input after the final response until the peer closes or the linger time ends.
+    func linger(_ connection: Connection) {
+        if connection.peerClosed { closeConnection(connection); return }
+        while connection.readable {
+            let count = recv(connection.fd, scratch.baseAddress, scratch.count, 0)
+            if count > 0 { continue }
+            if count < 0, errno == EAGAIN || errno == EWOULDBLOCK { connection.readable = false; return }
+            if count < 0, errno == EINTR { continue }
+            closeConnection(connection)
+            return
+        }
+    }
+
+    func dispatch(_ head: RequestHead, body: [UInt8], on connection: Connection) {
+        connection.requestIsHead = head.isHead
+        connection.requestIsHTTP10 = !head.isHTTP11
+        core.stats.requests.wrappingAdd(1, ordering: .relaxed)
+        let request = HTTPRequest(
+            method: head.method, target: head.target, path: head.path, query: head.query, headers: head.headers,
+            body: body, remoteAddress: connection.remoteAddress)
+        jobs.append(.init(loop: self, fd: connection.fd, connectionID: connection.id, request: request))
+    }
+
+    /// A handler's response came back. Dropped if the connection is gone or timed out.
+    func deliver(_ response: HTTPResponse, fd: Int32, id: UInt64, now: UInt64) {
+        guard Int(fd) < connections.count, let connection = connections[Int(fd)], connection.id == id,
+              connection.machine.phase == .handling
+        else { return }
+        let close = ResponseEncoder.wantsClose(response) || core.stopping.load(ordering: .relaxed)
+        connection.machine.responseReady(now: now, close: close)
+        enqueue(
+            response, on: connection, isHead: connection.requestIsHead,
+            http10KeepAlive: connection.requestIsHTTP10 && !connection.machine.closeAfterResponse)
+        drive(connection, now: now)
+    }
+}
