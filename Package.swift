@@ -32,14 +32,19 @@ let package = Package(
         .package(path: "Kernel/Testing"),
     ],
     targets: [
+        // The HTTP host: a server on POSIX sockets (no kernel inside), and the API that puts
+        // the kernel's operations behind it.
         .target(name: "CHTTPShim", path: "Hosts/HTTP/Sources/CHTTPShim"),
         .target(name: "HTTPServer", dependencies: ["CHTTPShim"], path: "Hosts/HTTP/Sources/HTTPServer"),
-        .target(name: "SoukCLI", dependencies: [kernel], path: "Hosts/CLI/Sources/SoukCLI"),
+        .target(name: "SoukHTTP", dependencies: [kernel, "HTTPServer"], path: "Hosts/HTTP/Sources/SoukHTTP"),
+        .target(name: "SoukCLI", dependencies: [kernel, "SoukHTTP", "HTTPServer"], path: "Hosts/CLI/Sources/SoukCLI"),
         .executableTarget(name: "souk", dependencies: [kernel, "SoukCLI"] + pluginDependencies, path: "Hosts/CLI/Sources/souk"),
         .executableTarget(name: "souk-bench", dependencies: [kernel] + pluginDependencies, path: "Benchmarks/CheckoutBenchmark"),
         .testTarget(name: "KernelTests", dependencies: [kernel, kernelTesting], path: "Tests/KernelTests"),
         .testTarget(name: "CLITests", dependencies: [kernel, kernelTesting, "souk"], path: "Tests/CLITests"),
         .testTarget(name: "HTTPServerTests", dependencies: ["HTTPServer"], path: "Tests/HTTPServerTests"),
+        .testTarget(name: "HTTPAPITests", dependencies: [kernel, kernelTesting, "SoukHTTP", "HTTPServer", "SoukCLI"] + pluginDependencies,
+                    path: "Tests/HTTPAPITests"),
         .testTarget(name: "CommerceTests", dependencies: [kernel, kernelTesting] + pluginDependencies, path: "Tests/CommerceTests"),
     ] + pluginTargets + fixtureTargets,
     swiftLanguageModes: [.v6]

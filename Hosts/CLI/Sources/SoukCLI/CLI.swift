@@ -54,6 +54,8 @@ public struct CLI {
             return try InitCommand(cli: self, options: options, arguments: Array(words.dropFirst())).run()
         case "login":
             return try LoginCommand(cli: self, options: options, arguments: Array(words.dropFirst())).run()
+        case "serve":
+            return try ServeCommand(cli: self, options: options, arguments: Array(words.dropFirst())).run()
         case "demo":
             return try DemoCommand(cli: self, options: options, arguments: Array(words.dropFirst())).run()
         default:

@@ -25,13 +25,15 @@ enum Help {
               init                    create a data folder and its first operator
               login                   sign in and print a session token
               demo                    build a demo data folder with two shops and staff
+              serve                   serve the HTTP API (admin, storefront, OpenAPI, metrics)
               version                 print the version
 
             Commands:
 
             """
         var rows: [(String, String)] = []
-        for operation in kernel.allOperations { rows.append(("\(operation.group) \(operation.verb)", operation.summary)) }
+        // Storefront operations are for shoppers over HTTP, not for staff at a terminal.
+        for operation in kernel.allOperations where operation.audience == .staff { rows.append(("\(operation.group) \(operation.verb)", operation.summary)) }
         rows.append(("plugin install", "validate a plugin file and copy it into the data folder"))
         rows.append(("plugin inspect", "show what a plugin file holds, without installing it"))
         rows.sort { $0.0 < $1.0 }

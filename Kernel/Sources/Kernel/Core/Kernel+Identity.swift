@@ -91,6 +91,16 @@ extension Kernel {
         return StaffSession(token: token, staff: staff, expiresAt: expires)
     }
 
+    /// Ends the session of `token` (sign-out). An unknown or expired token is refused.
+    public func signOut(token: String) throws {
+        let staff = try authenticate(token: token)
+        try store.write { tx in
+            try tx.execute("DELETE FROM souk_sessions WHERE token_hash = ?", [SHA256.hex(token)])
+            try auditPlatform("auth.sign_out", actor: staff.actor.description, entity: "staff:\(staff.email)", change: [:],
+                              correlationID: SecureRandom.token(prefix: "req_", byteCount: 8), in: tx)
+        }
+    }
+
     /// The staff member a session token belongs to; expired or unknown tokens are refused.
     public func authenticate(token: String) throws -> StaffAccount {
         let now = clock.millis

@@ -1,0 +1,252 @@
+import Foundation
+import HTTPServer
+import Kernel
+
+/// The HTTP face of a kernel: every registered operation as a JSON endpoint (see
+/// `OperationRoutes`), staff sign-in, the OpenAPI document, health and metrics.
+///
+/// Called on the server's worker threads; it holds no per-request state of its own.
+public final class SoukAPI: HTTPHandler, @unchecked Sendable {
+    let kernel: Kernel
+    let routes: OperationRoutes
+    let metrics = Metrics()
+    /// The OpenAPI document, built once: the registry is sealed after start-up.
+    let openAPI: [UInt8]
+    /// Extra metric lines from the server (open connections, refusals), set by the host.
+    public var serverMetrics: (@Sendable () -> [(name: String, help: String, value: Int)])?
+    /// False once shutdown has begun, so that `/readyz` turns load balancers away.
+    private let readiness = Readiness()
+
+    public init(kernel: Kernel) {
+        self.kernel = kernel
+        self.routes = OperationRoutes(kernel.allOperations)
+        self.openAPI = Array(JSON.encode(OpenAPIDocument.build(kernel)).utf8)
+    }
+
+    public func beginShutdown() { readiness.set(false) }
+
+    public func handle(_ request: HTTPRequest) -> HTTPResponse {
+        let started = DispatchTime.now().uptimeNanoseconds
+        let requestID = Self.requestID(from: request)
+        var response = route(request, requestID: requestID)
+        response.headers.append(HTTPHeader(name: "X-Request-Id", value: requestID))
+        if request.method == "HEAD" { response.body = [] }
+        metrics.record(method: request.method, status: response.status, nanos: DispatchTime.now().uptimeNanoseconds &- started)
+        return response
+    }
+
+    private func route(_ request: HTTPRequest, requestID: String) -> HTTPResponse {
+        let segments = request.path.split(separator: "/", omittingEmptySubsequences: false).dropFirst()
+        guard request.path.hasPrefix("/"), !segments.contains(where: \.isEmpty) || request.path == "/" else {
+            return Problem(status: 404, code: "not_found", detail: "no such path: \(request.path.prefix(200))").response(requestID: requestID)
+        }
+        switch request.path {
+        case "/healthz": return plain(request, "ok\n", requestID: requestID)
+        case "/readyz": return ready(request, requestID: requestID)
+        case "/metrics": return metricsResponse(request, requestID: requestID)
+        case "/v1/openapi.json":
+            guard request.method == "GET" || request.method == "HEAD" else { return notAllowed("GET, HEAD", requestID: requestID) }
+            return json(status: 200, openAPI, request: request, cacheable: true)
+        case "/v1/auth/sign-in": return signIn(request, requestID: requestID)
+        case "/v1/auth/sign-out": return signOut(request, requestID: requestID)
+        default: break
+        }
+        guard segments.first == "v1" else {
+            return Problem(status: 404, code: "not_found", detail: "no such path: \(request.path.prefix(200)); the API is under /v1 (see /v1/openapi.json)")
+                .response(requestID: requestID)
+        }
+        switch routes.match(method: request.method, segments: segments.dropFirst()) {
+        case .failure(.notFound):
+            return Problem(status: 404, code: "not_found", detail: "no operation at \(request.path.prefix(200)) (see /v1/openapi.json)")
+                .response(requestID: requestID)
+        case .failure(.wrongMethod(let allowed)):
+            return notAllowed(allowed, requestID: requestID)
+        case .success(let match):
+            return perform(match, request, requestID: requestID)
+        }
+    }
+
+    // MARK: Operations
+
+    private func perform(_ match: OperationRoutes.Match, _ request: HTTPRequest, requestID: String) -> HTTPResponse {
+        let operation = match.operation
+        do {
+            let input = try RequestInput.decode(request, for: operation)
+            let context = try self.context(for: operation, shopCode: match.shopCode, request: request, requestID: requestID)
+            let result = try kernel.perform(operation.name, input: input, context: context)
+            var response = json(status: 200, Array(JSON.encode(result).utf8), request: request, cacheable: !operation.mutates)
+            if !operation.mutates, let next = Pagination.nextLink(result, request: request) {
+                response.headers.append(HTTPHeader(name: "Link", value: next))
+            }
+            return response
+        } catch RequestInputError.unsupportedMediaType(let type) {
+            return Problem(status: 415, code: "unsupported_media_type",
+                           detail: "send the body as application/json, not \(type.prefix(100))").response(requestID: requestID)
+        } catch {
+            let kernelError = KernelError.wrap(error)
+            return Problem(kernelError).response(requestID: requestID)
+        }
+    }
+
+    /// Staff routes take a staff bearer token; storefront routes a shopper token or none.
+    private func context(for operation: OperationSpec, shopCode: String?, request: HTTPRequest,
+                         requestID: String) throws -> OperationContext {
+        let token = try Self.bearerToken(request)
+        let key = try Self.idempotencyKey(request)
+        if operation.audience == .shopper {
+            if let token, !token.hasPrefix(ShopperSession.tokenPrefix) {
+                throw KernelError(.unauthenticated, "storefront routes take a shopper token (from storefront/session/start or account sign-in), not a staff token")
+            }
+            return try kernel.shopperContext(token: token, shopCode: shopCode ?? "", correlationID: requestID, idempotencyKey: key)
+        }
+        guard let token else {
+            throw KernelError(.unauthenticated, "\(operation.name) needs a staff bearer token: sign in with POST /v1/auth/sign-in")
+        }
+        guard !token.hasPrefix(ShopperSession.tokenPrefix) else {
+            throw KernelError(.unauthenticated, "a shopper token cannot call back-office operations")
+        }
+        let staff = try kernel.authenticate(token: token)
+        return try kernel.context(for: staff, shopCode: shopCode, correlationID: requestID, idempotencyKey: key)
+    }
+
+    // MARK: Sign-in
+
+    private func signIn(_ request: HTTPRequest, requestID: String) -> HTTPResponse {
+        guard request.method == "POST" else { return notAllowed("POST", requestID: requestID) }
+        do {
+            let body = try RequestInput.body(request, operation: Self.signInSpec)
+            let input = try Self.signInSpec.validate(body)
+            let session = try kernel.signIn(email: try input.string("email"), password: try input.string("password"))
+            let result: Value = ["token": .string(session.token), "staff": .string(session.staff.email),
+                                 "expires_at": .string(Validation.isoString(millis: session.expiresAt))]
+            return json(status: 200, Array(JSON.encode(result).utf8), request: request, cacheable: false)
+        } catch RequestInputError.unsupportedMediaType(let type) {
+            return Problem(status: 415, code: "unsupported_media_type", detail: "send the body as application/json, not \(type.prefix(100))")
+                .response(requestID: requestID)
+        } catch {
+            return Problem(KernelError.wrap(error)).response(requestID: requestID)
+        }
+    }
+
+    private func signOut(_ request: HTTPRequest, requestID: String) -> HTTPResponse {
+        guard request.method == "POST" else { return notAllowed("POST", requestID: requestID) }
+        do {
+            guard let token = try Self.bearerToken(request) else {
+                throw KernelError(.unauthenticated, "sign-out needs the staff bearer token to end")
+            }
+            try kernel.signOut(token: token)
+            return json(status: 200, Array(#"{"signed_out":true}"#.utf8), request: request, cacheable: false)
+        } catch {
+            return Problem(KernelError.wrap(error)).response(requestID: requestID)
+        }
+    }
+
+    /// Described like an operation so that the same validation (and OpenAPI) applies.
+    static let signInSpec = OperationSpec(
+        name: "auth.sign_in", summary: "Sign in as staff; returns a bearer token",
+        fields: [Field("email", .email, required: true, help: "staff email"),
+                 Field("password", required: true, help: "password", secret: true)],
+        permission: nil, mutates: true, scope: .platform) { _ in .null }
+
+    // MARK: Health and metrics
+
+    private func ready(_ request: HTTPRequest, requestID: String) -> HTTPResponse {
+        guard readiness.value else {
+            return Problem(status: 503, code: "shutting_down", detail: "the server is shutting down").response(requestID: requestID)
+        }
+        do {
+            _ = try kernel.store.read { tx in try tx.query("SELECT 1 AS ok") }
+            return plain(request, "ready\n", requestID: requestID)
+        } catch {
+            return Problem(status: 503, code: "storage_error", detail: "the database cannot be read: \(KernelError.wrap(error).message)")
+                .response(requestID: requestID)
+        }
+    }
+
+    private func metricsResponse(_ request: HTTPRequest, requestID: String) -> HTTPResponse {
+        var extra: [(help: String, type: String, name: String, samples: [(labels: String, value: String)])] = []
+        let events = kernel.eventTally.snapshot
+        extra.append(("Orders placed since start.", "counter", "souk_orders_placed_total", [("", String(events["order.placed"] ?? 0))]))
+        extra.append(("Events published by committed operations since start, by event.", "counter", "souk_events_published_total",
+                      events.keys.sorted().map { ("event=\"\($0)\"", String(events[$0]!)) }))
+        let backlog = (try? kernel.outboxBacklog()).map(String.init) ?? "NaN"
+        extra.append(("Events waiting in the outbox for delivery.", "gauge", "souk_outbox_backlog", [("", backlog)]))
+        for metric in serverMetrics?() ?? [] {
+            extra.append((metric.help, metric.name.hasSuffix("_total") ? "counter" : "gauge", metric.name, [("", String(metric.value))]))
+        }
+        let text = metrics.render(extra: extra)
+        return HTTPResponse(status: 200, headers: [HTTPHeader(name: "Content-Type", value: "text/plain; version=0.0.4; charset=utf-8")],
+                            body: Array(text.utf8))
+    }
+
+    // MARK: Responses
+
+    private func plain(_ request: HTTPRequest, _ text: String, requestID: String) -> HTTPResponse {
+        guard request.method == "GET" || request.method == "HEAD" else { return notAllowed("GET, HEAD", requestID: requestID) }
+        return HTTPResponse(status: 200, headers: [HTTPHeader(name: "Content-Type", value: "text/plain; charset=utf-8")], body: Array(text.utf8))
+    }
+
+    private func notAllowed(_ allowed: String, requestID: String) -> HTTPResponse {
+        var response = Problem(status: 405, code: "method_not_allowed", detail: "use \(allowed) for this path").response(requestID: requestID)
+        response.headers.append(HTTPHeader(name: "Allow", value: allowed))
+        return response
+    }
+
+    /// A JSON response; reads carry an `ETag` and answer `If-None-Match` with 304.
+    private func json(status: Int, _ body: [UInt8], request: HTTPRequest, cacheable: Bool) -> HTTPResponse {
+        var headers = [HTTPHeader(name: "Content-Type", value: "application/json")]
+        guard cacheable else {
+            headers.append(HTTPHeader(name: "Cache-Control", value: "no-store"))
+            return HTTPResponse(status: status, headers: headers, body: body)
+        }
+        let tag = ETag.of(body)
+        headers.append(HTTPHeader(name: "ETag", value: tag))
+        headers.append(HTTPHeader(name: "Cache-Control", value: "private, no-cache"))
+        if let match = request.header("If-None-Match"), ETag.matches(match, tag) {
+            return HTTPResponse(status: 304, headers: headers.filter { $0.name != "Content-Type" }, body: [])
+        }
+        return HTTPResponse(status: status, headers: headers, body: body)
+    }
+
+    // MARK: Headers
+
+    /// The client's `X-Request-Id` when it is a sane token, else a new one. It becomes the
+    /// correlation id of everything the request does, audit entries included.
+    static func requestID(from request: HTTPRequest) -> String {
+        if let given = request.header("X-Request-Id"), (1...64).contains(given.utf8.count),
+           given.utf8.allSatisfy({ isTokenByte($0) }) {
+            return given
+        }
+        return SecureRandom.token(prefix: "req_", byteCount: 8)
+    }
+
+    static func bearerToken(_ request: HTTPRequest) throws -> String? {
+        guard let header = request.header("Authorization") else { return nil }
+        let parts = header.split(separator: " ", maxSplits: 1)
+        guard parts.count == 2, parts[0].lowercased() == "bearer", !parts[1].isEmpty, parts[1].utf8.count <= 200 else {
+            throw KernelError(.unauthenticated, "the Authorization header must be 'Bearer TOKEN'")
+        }
+        return String(parts[1])
+    }
+
+    static func idempotencyKey(_ request: HTTPRequest) throws -> String? {
+        guard let key = request.header("Idempotency-Key") else { return nil }
+        guard (1...128).contains(key.utf8.count), key.utf8.allSatisfy({ isTokenByte($0) }) else {
+            throw KernelError.invalid("Idempotency-Key", "the Idempotency-Key header must be 1-128 letters, digits, '-', '_' or '.'")
+        }
+        return key
+    }
+
+    private static func isTokenByte(_ byte: UInt8) -> Bool {
+        (byte >= 0x30 && byte <= 0x39) || (byte >= 0x41 && byte <= 0x5A) || (byte >= 0x61 && byte <= 0x7A)
+            || byte == 0x2D || byte == 0x5F || byte == 0x2E
+    }
+}
+
+/// A flag read on every `/readyz`, written once at shutdown.
+private final class Readiness: @unchecked Sendable {
+    private let lock = NSLock()
+    private var ready = true
+    var value: Bool { lock.lock(); defer { lock.unlock() }; return ready }
+    func set(_ value: Bool) { lock.lock(); ready = value; lock.unlock() }
+}
