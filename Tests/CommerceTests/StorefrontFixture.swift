@@ -5,8 +5,9 @@ import Catalog
 import Customers
 import Orders
 import Inventory
+import Payment
 
-/// A shop with Catalog, Customers, Orders and Inventory, some products (on sale, draft,
+/// A shop with Catalog, Customers, Orders, Inventory and Payment, some products (on sale, draft,
 /// scheduled), stock, and helpers to act as storefront visitors.
 class StorefrontTestCase: XCTestCase {
     var harness: KernelHarness!
@@ -15,7 +16,7 @@ class StorefrontTestCase: XCTestCase {
     static let password = "open sesame 42"
 
     override func setUpWithError() throws {
-        harness = try KernelHarness(plugins: [CatalogPlugin(), CustomersPlugin(), OrdersPlugin(), InventoryPlugin()])
+        harness = try KernelHarness(plugins: [CatalogPlugin(), CustomersPlugin(), OrdersPlugin(), InventoryPlugin(), PaymentPlugin()])
         shop = try harness.fixtureShop("north")
         try staff("catalog.product.create", ["handle": "tea", "title": "Green tea", "listed": true, "keywords": ["sencha"]])
         try staff("catalog.sku.add", ["product": "tea", "code": "TEA-1", "price": 450, "barcode": "4006381333931"])

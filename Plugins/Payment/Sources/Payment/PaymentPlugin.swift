@@ -27,7 +27,7 @@ public final class PaymentPlugin: Plugin {
 
     public func register(_ registrar: PluginRegistrar) throws {
         for operation in MethodOperations.all + ChargeOperations.all + OfflineOperations.all + ReportOperations.all
-            + WebhookOperations.all {
+            + WebhookOperations.all + StorefrontOperations.all {
             try registrar.operation(operation)
         }
         try registrar.filter(Hooks.paymentProviders) { providers, _ in
