@@ -145,4 +145,15 @@ final class ServingTests: XCTestCase {
         XCTAssertNil(response.header("Set-Cookie"))
         XCTAssertEqual(response.text, "done")
     }
+
+    func testLargeResponseIsWrittenAcrossManyWritableEvents() throws {
+        let big = [UInt8]((0..<(2 << 20)).map { UInt8(truncatingIfNeeded: $0 % 251) })
+        let handler = ClosureHandler { _ in HTTPResponse(status: 200, body: big) }
+        let (_, port) = try startServer(handler: handler)
+        let client = try TestClient(port: port)
+        client.send("GET /big HTTP/1.1\r\nHost: a\r\n\r\nGET /big HTTP/1.1\r\nHost: a\r\n\r\n")
+        usleep(100_000)  // let the socket buffers fill so the server must wait for EPOLLOUT
+        XCTAssertEqual(client.readResponse()?.body == big, true)
+        XCTAssertEqual(client.readResponse()?.body == big, true, "pipelined request after a partial write")
+    }
 }
