@@ -41,9 +41,11 @@ let package = Package(
         .executableTarget(name: "souk", dependencies: [kernel, "SoukCLI"] + pluginDependencies, path: "Hosts/CLI/Sources/souk"),
         .executableTarget(name: "souk-bench", dependencies: [kernel] + pluginDependencies, path: "Benchmarks/CheckoutBenchmark"),
         .testTarget(name: "KernelTests", dependencies: [kernel, kernelTesting], path: "Tests/KernelTests"),
-        .testTarget(name: "CLITests", dependencies: [kernel, kernelTesting, "souk"], path: "Tests/CLITests"),
+        .testTarget(name: "CLITests", dependencies: [kernel, kernelTesting, "souk", "HTTPTestClient"], path: "Tests/CLITests"),
         .testTarget(name: "HTTPServerTests", dependencies: ["HTTPServer"], path: "Tests/HTTPServerTests"),
-        .testTarget(name: "HTTPAPITests", dependencies: [kernel, kernelTesting, "SoukHTTP", "HTTPServer", "SoukCLI"] + pluginDependencies,
+        // A blocking HTTP client over a real socket, shared by the tests that talk to a server.
+        .target(name: "HTTPTestClient", dependencies: [kernel], path: "Tests/Support/HTTPTestClient"),
+        .testTarget(name: "HTTPAPITests", dependencies: [kernel, kernelTesting, "SoukHTTP", "HTTPServer", "SoukCLI", "HTTPTestClient"] + pluginDependencies,
                     path: "Tests/HTTPAPITests"),
         .testTarget(name: "CommerceTests", dependencies: [kernel, kernelTesting] + pluginDependencies, path: "Tests/CommerceTests"),
     ] + pluginTargets + fixtureTargets,

@@ -1,6 +1,7 @@
 import Foundation
 import HTTPServer
 import Kernel
+import HTTPTestClient
 import KernelTesting
 import SoukCLI
 import SoukHTTP

@@ -1,5 +1,6 @@
 import XCTest
 import Kernel
+import HTTPTestClient
 import SoukHTTP
 
 /// The admin API over a real socket: routes generated from the operations, bearer tokens,

@@ -3,22 +3,22 @@ import Glibc
 import Kernel
 
 /// A small blocking HTTP/1.1 client over a real TCP socket, for talking to a real server.
-final class TestClient {
-    struct Response {
-        let status: Int
-        let headers: [(String, String)]
-        let body: [UInt8]
-        func header(_ name: String) -> String? { headers.first { $0.0.lowercased() == name.lowercased() }?.1 }
-        var text: String { String(decoding: body, as: UTF8.self) }
-        var json: Value { (try? JSON.decode(text)) ?? .null }
+public final class TestClient {
+    public struct Response {
+        public let status: Int
+        public let headers: [(String, String)]
+        public let body: [UInt8]
+        public func header(_ name: String) -> String? { headers.first { $0.0.lowercased() == name.lowercased() }?.1 }
+        public var text: String { String(decoding: body, as: UTF8.self) }
+        public var json: Value { (try? JSON.decode(text)) ?? .null }
     }
 
-    enum Failure: Error { case connect(Int32), closed, malformed(String) }
+    public enum Failure: Error { case connect(Int32), closed, malformed(String) }
 
-    let fd: Int32
+    public let fd: Int32
     private var buffer: [UInt8] = []
 
-    init(port: Int, timeoutSeconds: Int = 10) throws {
+    public init(port: Int, timeoutSeconds: Int = 10) throws {
         fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         var address = sockaddr_in()
         address.sin_family = sa_family_t(AF_INET)
@@ -34,7 +34,7 @@ final class TestClient {
 
     deinit { close(fd) }
 
-    func sendRaw(_ bytes: [UInt8]) {
+    public func sendRaw(_ bytes: [UInt8]) {
         var offset = 0
         while offset < bytes.count {
             let sent = bytes[offset...].withUnsafeBytes { send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
@@ -43,10 +43,10 @@ final class TestClient {
         }
     }
 
-    func sendRaw(_ text: String) { sendRaw(Array(text.utf8)) }
+    public func sendRaw(_ text: String) { sendRaw(Array(text.utf8)) }
 
     /// Sends one request with `Host` and `Content-Length` filled in.
-    func request(_ method: String, _ target: String, body: String? = nil, headers: [String: String] = [:]) throws -> Response {
+    public func request(_ method: String, _ target: String, body: String? = nil, headers: [String: String] = [:]) throws -> Response {
         var head = "\(method) \(target) HTTP/1.1\r\nHost: 127.0.0.1\r\n"
         for (name, value) in headers.sorted(by: { $0.key < $1.key }) { head += "\(name): \(value)\r\n" }
         if let body {
@@ -58,7 +58,7 @@ final class TestClient {
     }
 
     /// Reads one response (Content-Length framed).
-    func readResponse(method: String = "GET") throws -> Response {
+    public func readResponse(method: String = "GET") throws -> Response {
         while true {
             if let end = headerEnd() {
                 let head = String(decoding: buffer[..<end], as: UTF8.self)
@@ -82,7 +82,7 @@ final class TestClient {
     }
 
     /// True when the server closed the connection (reads 0) within the timeout.
-    func isClosedByServer() -> Bool {
+    public func isClosedByServer() -> Bool {
         var scratch = [UInt8](repeating: 0, count: 4096)
         while true {
             let count = scratch.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
