@@ -105,4 +105,14 @@ final class StorefrontAPITests: XCTestCase {
         XCTAssertEqual(try client.request("POST", "/v1/shops/north/storefront/session/end", body: "{}", headers: auth(token)).status, 200)
         XCTAssertEqual(try client.request("GET", "/v1/shops/north/storefront/orders/list", headers: auth(token)).status, 401)
     }
+
+    func testSessionTokensNeverRestInTheIdempotencyTable() throws {
+        let key = ["Idempotency-Key": "start-1"]
+        let first = try client.request("POST", "/v1/shops/north/storefront/session/start", headers: key)
+        let second = try client.request("POST", "/v1/shops/north/storefront/session/start", headers: key)
+        let token = try XCTUnwrap(first.json["token"]?.stringValue)
+        XCTAssertNotEqual(second.json["token"]?.stringValue, token, "a repeated start must not replay a token")
+        let stored = try server.kernel.store.read { try $0.query("SELECT response FROM souk_idempotency").map { try $0.string("response") } }
+        XCTAssertFalse(stored.contains { $0.contains(token) }, "a session token was kept in the idempotency table")
+    }
 }

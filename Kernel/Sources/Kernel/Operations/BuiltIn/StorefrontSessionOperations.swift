@@ -7,6 +7,9 @@ enum StorefrontSessionOperations {
         name: "storefront.session.start", summary: "Start a guest session (for a guest cart); returns its token once",
         permission: ShopperPermission.browse, mutates: true, audience: .shopper
     ) { scope in
+        // A token must not rest in plain text in the idempotency table: a repeated request
+        // starts another session instead of replaying this one.
+        scope.notReplayable()
         let session = try scope.startShopperSession(customerID: nil)
         scope.audit(entity: "shopper_session:\(session.id)", change: ["kind": "guest"])
         return ["token": .string(session.token), "kind": "guest", "expires_at": .string(Validation.isoString(millis: session.expiresAt))]
