@@ -74,7 +74,7 @@ public final class SoukAPI: HTTPHandler, @unchecked Sendable {
             let input = try RequestInput.decode(request, for: operation)
             let context = try self.context(for: operation, shopCode: match.shopCode, request: request, requestID: requestID)
             let result = try kernel.perform(operation.name, input: input, context: context)
-            var response = json(status: 200, Array(JSON.encode(result).utf8), request: request, cacheable: !operation.mutates)
+            var response = json(status: 200, JSON.encodeBytes(result), request: request, cacheable: !operation.mutates)
             if !operation.mutates, let next = Pagination.nextLink(result, request: request) {
                 response.headers.append(HTTPHeader(name: "Link", value: next))
             }

@@ -143,11 +143,13 @@ extension Kernel {
     /// The union of the permissions of a staff member's roles in a shop. Read afresh each
     /// time, so a role change takes effect on the next operation.
     func permissions(staffID: Int64, shopID: Int64, in tx: Transaction) throws -> Set<Permission> {
-        var result: Set<Permission> = []
+        var result: Set<Permission>?
         for row in try tx.query("SELECT role FROM souk_memberships WHERE staff_id = ? AND shop_id = ?", [staffID, shopID]) {
-            result.formUnion(try rolePermissions(try row.string("role"), shopID: shopID, in: tx) ?? [])
+            let granted = try rolePermissions(try row.string("role"), shopID: shopID, in: tx) ?? []
+            // One role (the usual case): share its set instead of rehashing every element.
+            if result == nil { result = granted } else { result!.formUnion(granted) }
         }
-        return result
+        return result ?? []
     }
 
     /// The permissions of a built-in or custom role; nil when the shop has no such role.

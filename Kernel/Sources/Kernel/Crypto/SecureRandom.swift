@@ -2,8 +2,16 @@
 /// (`SystemRandomNumberGenerator` is backed by getrandom(2) on Linux).
 public enum SecureRandom {
     public static func bytes(_ count: Int) -> [UInt8] {
+        // Eight bytes per draw: the system generator makes one getrandom call per `next()`,
+        // so drawing byte by byte cost one system call per byte (8 per request id).
         var generator = SystemRandomNumberGenerator()
-        return (0..<count).map { _ in UInt8.random(in: .min ... .max, using: &generator) }
+        var result: [UInt8] = []
+        result.reserveCapacity(count)
+        while result.count < count {
+            let word = generator.next()
+            withUnsafeBytes(of: word) { result.append(contentsOf: $0.prefix(count - result.count)) }
+        }
+        return result
     }
 
     /// A URL-safe random token with `byteCount` bytes of entropy, in hex.

@@ -12,6 +12,14 @@ public enum JSON {
         return String(decoding: out, as: UTF8.self)
     }
 
+    /// The same text as `encode`, as UTF-8 bytes with no String in between (HTTP bodies).
+    public static func encodeBytes(_ value: Value, pretty: Bool = false) -> [UInt8] {
+        var out: [UInt8] = []
+        out.reserveCapacity(256)
+        write(value, into: &out, pretty: pretty, indent: 0)
+        return out
+    }
+
     private static func newline(_ out: inout [UInt8], _ indent: Int) {
         out.append(UInt8(ascii: "\n"))
         out.append(contentsOf: repeatElement(UInt8(ascii: " "), count: indent * 2))
