@@ -41,6 +41,7 @@ do {
     var soukRates: [Double] = [], rawRates: [Double] = []
     print("checkout\(full ? "-full" : "") benchmark: \(orders) orders of 3 lines per round, \(rounds) rounds, WAL, synchronous=NORMAL")
     if full { print("souk side: orders.place with a shipping template and stock reservation, then payment.authorize and payment.capture (sandbox)") }
+    else if ProcessInfo.processInfo.environment["SOUK_BENCH_PLUGINS"] == "all" { print("souk side: all six plugins loaded (stock reserved per line)") }
     print("round  souk orders/s  raw SQLite orders/s  ratio")
     // For profiling one side alone: SOUK_BENCH_ONLY=souk or raw.
     let only = ProcessInfo.processInfo.environment["SOUK_BENCH_ONLY"]
@@ -103,7 +104,10 @@ final class SoukCheckout {
     init(full: Bool) throws {
         self.full = full
         folder = try scratchFolder("souk")
-        let plugins: [any Plugin] = full
+        // SOUK_BENCH_PLUGINS=all loads all six plugins for the plain checkout too, as `souk
+        // serve` does (Benchmarks/http compares with both).
+        let allPlugins = full || ProcessInfo.processInfo.environment["SOUK_BENCH_PLUGINS"] == "all"
+        let plugins: [any Plugin] = allPlugins
             ? [CatalogPlugin(), CustomersPlugin(), OrdersPlugin(), PaymentPlugin(), ShippingPlugin(), InventoryPlugin()]
             : [CatalogPlugin(), CustomersPlugin(), OrdersPlugin()]
         kernel = try Kernel(dataDirectory: folder, plugins: plugins)
@@ -120,10 +124,12 @@ final class SoukCheckout {
             """
         let shop = try kernel.context(for: admin, shopCode: "bench")
         try kernel.perform("catalog.import", input: ["csv": .string(csv)], context: shop)
-        if full {
+        if allPlugins {
             for sku in ["TEA-1", "CUP-1", "POT-1"] {
                 try kernel.perform("inventory.adjust", input: ["sku": .string(sku), "quantity": 1_000_000_000, "reason": "received"], context: shop)
             }
+        }
+        if full {
             try kernel.perform("shipping.template.create", input: ["code": "std", "name": "Standard", "basis": "weight"], context: shop)
             try kernel.perform("shipping.template.rule.add", input: ["template": "std", "country": "FR", "first_units": 1000, "first_fee": 500,
                                                                      "additional_units": 500, "additional_fee": 150], context: shop)
