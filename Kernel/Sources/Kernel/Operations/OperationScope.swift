@@ -85,12 +85,12 @@ public final class OperationScope {
             throw KernelError(.internal, "event '\(event.name)' published from read-only operation \(operation)")
         }
         transaction.publishedEvents.append(event.name)
+        // An event nobody subscribes to has nobody to deliver to: it is neither encoded nor
+        // written, which keeps checkout's transaction small. (The audit log is the record of
+        // what happened; the outbox is only a delivery queue.)
+        guard !kernel.hooks.handlers(.event, event.name).isEmpty else { return }
         let data = try JSONEncoder().encode(payload)
         let now = self.now
-        // An event nobody subscribes to has nobody to deliver to: it is not written at all,
-        // which keeps checkout's transaction small. (The audit log is the record of what
-        // happened; the outbox is only a delivery queue.)
-        guard !kernel.hooks.handlers(.event, event.name).isEmpty else { return }
         publishedListenedEvent = true
         try transaction.execute("""
             INSERT INTO souk_outbox (shop_id, event, payload, correlation_id, created_at, next_attempt_at)
