@@ -89,15 +89,22 @@ final class StorefrontCartTests: StorefrontTestCase {
         let order = try shop("storefront.cart.checkout", ["cart": cart], token: ada.token)
         XCTAssertEqual(order["customer"], .int(ada.id))
 
-        // Signing in from another guest session brings that cart along too.
+        // Signing in from another guest session brings that cart along too, and the orders
+        // placed as that guest.
         let second = try guest()
         let other = try XCTUnwrap(try shop("storefront.cart.create", token: second)["cart"])
+        let earlier = try XCTUnwrap(try shop("storefront.cart.create", token: second)["cart"])
+        try shop("storefront.cart.add", ["cart": earlier, "sku": "TEA-1", "quantity": 1], token: second)
+        let guestOrder = try XCTUnwrap(try shop("storefront.cart.checkout", ["cart": earlier], token: second)["number"]?.stringValue)
         let secondSession = try XCTUnwrap(try visitor(second).shopperSessionID)
         let signedIn = try shop("storefront.account.sign_in", ["email": "ada@example.com", "password": .string(Self.password)], token: second)
         let token = try XCTUnwrap(signedIn["token"]?.stringValue)
         XCTAssertEqual(try shop("storefront.cart.show", ["cart": other], token: token)["cart"], other)
         XCTAssertEqual(try shop("storefront.cart.show", ["cart": other], token: ada.token)["cart"], other, "every session of the customer")
         XCTAssertEqual(try audit("storefront.account.sign_in").last?.actor, "guest:\(secondSession)")
+        let history = try shop("storefront.orders.list", token: token)["items"]?.arrayValue?.compactMap { $0["number"]?.stringValue } ?? []
+        XCTAssertTrue(history.contains(guestOrder), "the order placed as a guest is in the account's history: \(history)")
+        XCTAssertEqual(try shop("storefront.orders.show", ["order": .string(guestOrder)], token: token)["number"]?.stringValue, guestOrder)
     }
 
     func testCustomersSeeOnlyTheirOwnOrders() throws {

@@ -147,5 +147,12 @@ enum StorefrontOperations {
             UPDATE orders_carts SET customer_id = :customer, guest_session = NULL, updated_at = :now
             WHERE shop_id = :shop AND guest_session = :guest AND status = 'open'
             """, ["customer": event.customerID, "guest": guest, "now": scope.now])
+        // Orders the guest already placed in this session become the customer's too, so they
+        // show in the account's history and can still be paid; the guest session stays on
+        // the order as the record of where it came from.
+        try scope.db.execute("""
+            UPDATE orders_orders SET customer_id = :customer
+            WHERE shop_id = :shop AND guest_session = :guest AND customer_id IS NULL
+            """, ["customer": event.customerID, "guest": guest])
     }
 }
