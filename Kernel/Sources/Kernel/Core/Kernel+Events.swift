@@ -45,6 +45,14 @@ extension Kernel {
                             let scope = OperationScope(kernel: self, context: context, input: OperationInput(values: [:]),
                                                        operation: "event:\(event)", transaction: tx)
                             try handler(payload, scope)
+                            // A subscriber that called `scope.audit` is audited like an operation,
+                            // in its own transaction: operation `event:NAME`, actor `system`.
+                            if let entity = scope.auditEntity, let change = scope.auditChange {
+                                try AuditLog.append(AuditLog.Record(
+                                    shopID: shop?.id ?? 0, actor: context.actor.description, operation: scope.operation,
+                                    entity: entity, change: change, correlationID: correlation, outcome: "ok"),
+                                    at: clock.millis, in: tx)
+                            }
                         }
                         try tx.execute("INSERT INTO souk_outbox_deliveries (outbox_id, subscriber, delivered_at) VALUES (?, ?, ?)",
                                        [id, entry.subscriberID, clock.millis])

@@ -37,11 +37,14 @@ enum TransitionOperations {
         let db = try scope.db
         let id = try row.int64("id")
         let paid = status == .paid ? try row.int64("total") : try row.int64("paid_amount")
+        // Cancelling gives back everything paid: the books say so at once, and the Payment
+        // plugin (subscribed to order.status_changed) moves the money after commit.
+        let refunded = status == .cancelled ? paid : try row.int64("refunded_amount")
         // Conditional on the old status: a concurrent change makes this a conflict, not a lost update.
         guard try db.execute("""
-            UPDATE orders_orders SET status = :to, paid_amount = :paid, updated_at = :now
+            UPDATE orders_orders SET status = :to, paid_amount = :paid, refunded_amount = :refunded, updated_at = :now
             WHERE shop_id = :shop AND id = :id AND status = :from
-            """, ["to": status.rawValue, "paid": paid, "now": scope.now, "id": id, "from": from.rawValue]) == 1 else {
+            """, ["to": status.rawValue, "paid": paid, "refunded": refunded, "now": scope.now, "id": id, "from": from.rawValue]) == 1 else {
             throw KernelError(.conflict, "order \(number) changed while this was running; try again", field: "order")
         }
         try db.execute("""

@@ -181,6 +181,7 @@ enum ChargeOperations {
         fields: [
             orderField,
             Field("amount", .int, required: true, help: "amount to refund in minor units (1250 = 12.50 in a 2-decimal currency)"),
+            Field("request", .int, help: "the after-sales request (orders.refund.request / orders.return.request id) this refund pays out: its approval in Orders then refunds nothing more"),
             PaymentRequestKey.field,
         ],
         permission: "payment.capture", mutates: true
@@ -206,6 +207,9 @@ enum ChargeOperations {
                 (captured \(payment.money(payment.captured)), refunded \(payment.money(payment.refunded)))
                 """)
         }
+        let settles = try scope.input.optionalInt("request").map {
+            try Settlements.checkDirectRefund(request: $0, order: number, amount: amount, scope)
+        }
         let outcome = Outcome(provider.perform(PaymentRequest(action: .refund, amount: payment.money(amount), orderNumber: number,
                                                               reference: payment.reference, instrument: nil, idempotencyKey: key)))
         var updated = payment
@@ -213,11 +217,12 @@ enum ChargeOperations {
             updated.refunded += amount
             updated.status = updated.refunded == updated.captured ? .refunded : .partiallyRefunded
             try updated.save(scope)
+            if let settles { try Settlements.recordDirectRefund(settles, amount: amount, reference: outcome.reference, scope) }
         }
         try Attempts.append(payment: updated, action: .refund, amount: amount, key: key, outcome: outcome, scope)
         let response = result(outcome, updated)
         try request.remember(amount: amount, outcome: outcome.kind, response: response, scope)
-        audit(.refund, amount: amount, key: key, outcome: outcome, updated, scope)
+        audit(.refund, amount: amount, key: key, outcome: outcome, updated, source: settles?.key, scope)
         return response
     }
 
@@ -276,7 +281,7 @@ enum ChargeOperations {
     }
 
     static func audit(_ action: Attempts.Action, amount: Int64, key: String, outcome: Outcome, _ payment: PaymentRecord,
-                      orderStatus: String? = nil, _ scope: OperationScope) {
+                      orderStatus: String? = nil, source: String? = nil, _ scope: OperationScope) {
         var change: Value.Object = [
             "action": .string(action.rawValue), "method": .string(payment.method), "amount": .int(amount),
             "currency": .string(payment.currency.code), "idempotency_key": .string(key), "outcome": .string(outcome.kind.rawValue),
@@ -285,6 +290,7 @@ enum ChargeOperations {
             "card_last4": Value(payment.cardLast4),
         ]
         if let orderStatus { change["order_status"] = .string(orderStatus) }
+        if let source { change["source"] = .string(source) }
         scope.audit(entity: "payment:\(payment.orderNumber)", change: .object(change))
     }
 }

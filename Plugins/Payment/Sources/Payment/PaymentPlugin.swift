@@ -10,6 +10,12 @@ import Kernel
 /// plugin never imports it. Providers join through the kernel's `Hooks.paymentProviders`
 /// filter, so a third-party plugin can add a gateway that the methods here then use.
 ///
+/// Money goes back by itself when Orders cancels an order or approves a refund or return:
+/// subscribers to `order.status_changed` and `order.after_sales_approved` void or refund
+/// through the provider after commit, once per cancellation or request, retried by the
+/// outbox while the provider declines (`Settlements.swift`; `orders_after_sales` is read,
+/// never written).
+///
 /// Card numbers are handed to the provider and forgotten: only their last four digits are
 /// kept (payment row, audit), never the number itself.
 public final class PaymentPlugin: Plugin {
@@ -35,5 +41,7 @@ public final class PaymentPlugin: Plugin {
             providers.append(OfflineProvider.cashOnDelivery)
             providers.append(OfflineProvider.bankTransfer)
         }
+        // Cancelled orders and approved refunds give the money back (after commit, retried).
+        try Settlements.register(registrar)
     }
 }

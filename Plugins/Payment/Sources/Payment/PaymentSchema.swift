@@ -39,5 +39,17 @@ enum PaymentSchema {
                 reference TEXT NOT NULL, result TEXT NOT NULL, received_at INTEGER NOT NULL,
                 UNIQUE (shop_id, signature));
             """),
+        // Money owed back because of something Orders decided (a cancelled order, an approved
+        // refund or return): one row per source, queued by an outbox subscriber and settled
+        // through the provider by another (see Settlements.swift).
+        Migration(version: 2, name: "settlements of cancelled orders and approved after-sales refunds", sql: """
+            CREATE TABLE payment_settlements (
+                id INTEGER PRIMARY KEY, shop_id INTEGER NOT NULL, source TEXT NOT NULL, kind TEXT NOT NULL,
+                order_number TEXT NOT NULL, request_id INTEGER, amount INTEGER NOT NULL, status TEXT NOT NULL,
+                action TEXT, settled_amount INTEGER NOT NULL DEFAULT 0, reference TEXT, note TEXT,
+                created_at INTEGER NOT NULL, updated_at INTEGER NOT NULL,
+                UNIQUE (shop_id, source));
+            CREATE INDEX payment_settlements_by_order ON payment_settlements (shop_id, order_number);
+            """),
     ]
 }

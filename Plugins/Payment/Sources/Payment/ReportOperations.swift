@@ -16,6 +16,8 @@ enum ReportOperations {
         object["order_status"] = .string(order.status)
         object["order_total"] = order.total.value
         object["attempts"] = .array(try Attempts.list(payment: payment, scope))
+        object["refund_pending"] = payment.money(try Settlements.pendingAmount(order: number, scope)).value
+        object["settlements"] = .array(try Settlements.list(order: number, currency: payment.currency, scope))
         return .object(object)
     }
 
