@@ -36,12 +36,13 @@ final class APIServer {
     let server: HTTPServer
     let port: Int
 
-    init(configure: (inout HTTPServerConfiguration) -> Void = { _ in }) throws {
+    init(anonymousWriteLimit: (perSecond: Double, burst: Double) = (5, 30),
+         configure: (inout HTTPServerConfiguration) -> Void = { _ in }) throws {
         directory = try TemporaryDirectory(prefix: "souk-http")
         let data = directory.file("data")
         try FileManager.default.copyItem(atPath: Self.template, toPath: data)
         kernel = try Kernel(dataDirectory: data, plugins: Self.plugins(), clock: clock)
-        api = SoukAPI(kernel: kernel)
+        api = SoukAPI(kernel: kernel, anonymousWriteLimit: anonymousWriteLimit)
         var configuration = HTTPServerConfiguration()
         configuration.port = 0
         configure(&configuration)

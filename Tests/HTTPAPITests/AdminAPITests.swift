@@ -208,4 +208,17 @@ final class AdminAPITests: XCTestCase {
         for byte in post { client.sendRaw([byte]) }
         XCTAssertEqual(try client.readResponse().status, 200)
     }
+
+    func testHEADAnswersWithTheLengthOfGETAndOddMethodsStayOneLabel() throws {
+        let client = try server.client()
+        let get = try client.request("GET", "/v1/shops/north/shop/show", headers: auth(owner))
+        let head = try client.request("HEAD", "/v1/shops/north/shop/show", headers: auth(owner))
+        XCTAssertEqual(head.status, 200)
+        XCTAssertTrue(head.body.isEmpty)
+        XCTAssertEqual(head.header("Content-Length"), String(get.body.count))
+        for index in 0..<5 { _ = try client.request("BREW\(index)", "/healthz") }
+        let metrics = try client.request("GET", "/metrics").text
+        XCTAssertFalse(metrics.contains("BREW"), metrics)
+        XCTAssertTrue(metrics.contains("method=\"OTHER\""), metrics)
+    }
 }

@@ -107,12 +107,31 @@ final class StorefrontAPITests: XCTestCase {
     }
 
     func testSessionTokensNeverRestInTheIdempotencyTable() throws {
-        let key = ["Idempotency-Key": "start-1"]
+        // Anonymous visitors are all one actor: a key could replay one visitor's token to
+        // another, so it is refused.
+        let anonymous = try client.request("POST", "/v1/shops/north/storefront/session/start", headers: ["Idempotency-Key": "start-0"])
+        XCTAssertEqual(anonymous.status, 422, anonymous.text)
+        let guest = try guestToken()
+        let key = ["Idempotency-Key": "start-1", "Authorization": "Bearer \(guest)"]
         let first = try client.request("POST", "/v1/shops/north/storefront/session/start", headers: key)
         let second = try client.request("POST", "/v1/shops/north/storefront/session/start", headers: key)
         let token = try XCTUnwrap(first.json["token"]?.stringValue)
         XCTAssertNotEqual(second.json["token"]?.stringValue, token, "a repeated start must not replay a token")
         let stored = try server.kernel.store.read { try $0.query("SELECT response FROM souk_idempotency").map { try $0.string("response") } }
         XCTAssertFalse(stored.contains { $0.contains(token) }, "a session token was kept in the idempotency table")
+    }
+
+    func testSignUpsAndSignInsAreThrottledPerAddress() throws {
+        server = try APIServer(anonymousWriteLimit: (perSecond: 0.01, burst: 3))
+        client = try server.client()
+        for _ in 0..<3 { XCTAssertEqual(try client.request("POST", "/v1/shops/north/storefront/session/start").status, 200) }
+        let refused = try client.request("POST", "/v1/shops/north/storefront/session/start")
+        XCTAssertEqual(refused.status, 429, refused.text)
+        XCTAssertEqual(refused.json["code"]?.stringValue, "rate_limited")
+        XCTAssertNotNil(refused.header("Retry-After").flatMap(Int.init))
+        let signIn = try client.request("POST", "/v1/auth/sign-in", body: #"{"email":"amira@demo.souk","password":"guess-guess"}"#)
+        XCTAssertEqual(signIn.status, 429, "staff sign-in shares the per-address budget: \(signIn.text)")
+        // Browsing is not throttled.
+        XCTAssertEqual(try client.request("GET", "/v1/shops/north/storefront/products/list").status, 200)
     }
 }

@@ -11,23 +11,27 @@ struct ServeCommand {
     let arguments: [String]
 
     static let help = """
-        Usage: souk serve [--listen ADDR:PORT] [--io-threads N] [--workers N] [--max-connections N]
+        Usage: souk serve [--listen ADDR:PORT] [--io-threads N] [--workers N] [--max-connections N] [--drain SECONDS]
 
         Serve the JSON API of every operation of the data folder's plugins (admin and
         storefront), /v1/openapi.json, /healthz, /readyz and /metrics.
-        SIGTERM or SIGINT stops accepting, finishes in-flight requests, then exits.
+        SIGTERM or SIGINT turns /readyz to 503, keeps serving for --drain seconds (so a load
+        balancer can stop sending), then stops accepting, finishes in-flight requests and exits.
 
         Flags:
           --listen ADDR:PORT     where to listen (default 127.0.0.1:8080; port 0 picks a free one)
           --io-threads N         event-loop threads (default: one per core)
           --workers N            threads that run operations (default: two per core)
-          --max-connections N    open connections before accepting pauses (default 4096)
+          --max-connections N    open connections before accepting pauses (default: the
+                                 descriptor limit minus 64, at most 10000)
+          --drain SECONDS        after SIGTERM, how long /readyz answers 503 before the
+                                 listener closes (default 0)
 
         """
 
     func run() throws -> Int32 {
         if options.help { cli.out(Self.help); return 0 }
-        let parsed = try FlagParser(command: "souk serve", valueFlags: ["listen", "io-threads", "workers", "max-connections"],
+        let parsed = try FlagParser(command: "souk serve", valueFlags: ["listen", "io-threads", "workers", "max-connections", "drain"],
                                     boolFlags: []).parse(arguments)
         if let extra = parsed.positionals.first { throw KernelError(.usage, "unexpected argument '\(extra)' for 'souk serve'") }
         var configuration = HTTPServerConfiguration()
@@ -38,6 +42,13 @@ struct ServeCommand {
         if let text = parsed.values["workers"] { configuration.workerThreads = try Self.positive(text, flag: "workers") }
         if let text = parsed.values["max-connections"] { configuration.maxConnections = try Self.positive(text, flag: "max-connections") }
 
+        var drain = 0
+        if let text = parsed.values["drain"] {
+            guard let seconds = Int(text), (0...300).contains(seconds) else {
+                throw KernelError.invalid("drain", "--drain expects whole seconds from 0 to 300, got '\(text)'")
+            }
+            drain = seconds
+        }
         let kernel = try cli.openKernel(options)
         let api = SoukAPI(kernel: kernel)
         let server = HTTPServer(configuration: configuration, handler: api)
@@ -61,7 +72,7 @@ struct ServeCommand {
             let source = DispatchSource.makeSignalSource(signal: number, queue: signals)
             source.setEventHandler {
                 api.beginShutdown()
-                server.shutdown()
+                signals.asyncAfter(deadline: .now() + .seconds(drain)) { server.shutdown() }
             }
             source.resume()
             sources.append(source)

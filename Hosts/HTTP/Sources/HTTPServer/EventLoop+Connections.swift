@@ -113,7 +113,11 @@ extension EventLoop {
     /// Discards input after the final response until the peer closes or the linger time ends.
     func linger(_ connection: Connection) {
         if connection.peerClosed { closeConnection(connection); return }
-        while connection.readable {
+        // Bounded per wake-up so that a fast sender cannot hold this loop; more input is a
+        // new edge, and the linger deadline closes the connection in any case.
+        var reads = 0
+        while connection.readable && reads < 16 {
+            reads += 1
             let count = recv(connection.fd, scratch.baseAddress, scratch.count, 0)
             if count > 0 { continue }
             if count < 0, errno == EAGAIN || errno == EWOULDBLOCK { connection.readable = false; return }

@@ -68,11 +68,12 @@ public final class HTTPServer: Sendable {
     public func shutdown() {
         guard !core.stopping.load(ordering: .acquiring) else { return }
         core.graceDeadline.store(core.clock.now() &+ core.configuration.shutdownGrace.nanoseconds, ordering: .releasing)
-        guard !core.stopping.exchange(true, ordering: .acquiringAndReleasing) else { return }
-        let listenFD = core.listenFD.load(ordering: .acquiring)
         // Stops the kernel from completing new handshakes right now (connects are refused),
-        // without freeing the descriptor number the acceptor loop still holds.
+        // without freeing the descriptor number the acceptor loop still holds. Done before
+        // `stopping` is set: once it is, the acceptor loop may close the descriptor.
+        let listenFD = core.listenFD.load(ordering: .acquiring)
         if listenFD >= 0 { Glibc.shutdown(listenFD, Int32(SHUT_RD)) }
+        guard !core.stopping.exchange(true, ordering: .acquiringAndReleasing) else { return }
         let loops = state.withLock { $0.loops }
         if loops.isEmpty { core.stopped.open() }
         for loop in loops { loop.post(.wake) }

@@ -35,6 +35,7 @@ public enum HTTPStatus {
         case 415: return "Unsupported Media Type"
         case 422: return "Unprocessable Content"
         case 423: return "Locked"
+        case 429: return "Too Many Requests"
         case 500: return "Internal Server Error"
         case 503: return "Service Unavailable"
         default: return "Error"

@@ -6,6 +6,8 @@ final class Metrics: @unchecked Sendable {
     /// Upper bounds of the latency buckets, in seconds.
     static let buckets: [Double] = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5]
 
+    static let knownMethods: Set<String> = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
+
     private let lock = NSLock()
     private var requests: [String: Int] = [:]        // "method|status" -> count
     private var bucketCounts = [Int](repeating: 0, count: buckets.count)
@@ -14,8 +16,10 @@ final class Metrics: @unchecked Sendable {
 
     func record(method: String, status: Int, nanos: UInt64) {
         let seconds = Double(nanos) / 1e9
+        // Clients choose the method token: only known methods become labels.
+        let label = Self.knownMethods.contains(method) ? method : "OTHER"
         lock.lock()
-        requests["\(method)|\(status)", default: 0] += 1
+        requests["\(label)|\(status)", default: 0] += 1
         for (index, bound) in Self.buckets.enumerated() where seconds <= bound { bucketCounts[index] += 1 }
         latencyCount += 1
         latencySumNanos &+= nanos

@@ -123,7 +123,7 @@ enum OpenAPIDocument {
                     "content": ["application/json": ["schema": .object(schema)]]],
         ]
         if read { responses["304"] = ["description": "unchanged since the ETag in If-None-Match"] }
-        for status in ["400", "401", "403", "404", "405", "409", "413", "415", "422", "423", "431", "503"] {
+        for status in ["400", "401", "403", "404", "405", "409", "413", "415", "422", "423", "429", "431", "503"] {
             responses[status] = problem
         }
         responses["default"] = problem

@@ -17,8 +17,14 @@ public final class SoukAPI: HTTPHandler, @unchecked Sendable {
     /// False once shutdown has begun, so that `/readyz` turns load balancers away.
     private let readiness = Readiness()
 
-    public init(kernel: Kernel) {
+    /// Throttles sign-ins and the storefront writes open to every visitor, per address.
+    let anonymousWrites: RateLimiter
+
+    /// `anonymousWriteLimit`: requests per second (and burst) per address for staff sign-in
+    /// and for the storefront writes every visitor may make (guest session, register, sign in).
+    public init(kernel: Kernel, anonymousWriteLimit: (perSecond: Double, burst: Double) = (5, 30)) {
         self.kernel = kernel
+        self.anonymousWrites = RateLimiter(.init(perSecond: anonymousWriteLimit.perSecond, burst: anonymousWriteLimit.burst))
         self.routes = OperationRoutes(kernel.allOperations)
         self.openAPI = Array(JSON.encode(OpenAPIDocument.build(kernel)).utf8)
     }
@@ -30,7 +36,8 @@ public final class SoukAPI: HTTPHandler, @unchecked Sendable {
         let requestID = Self.requestID(from: request)
         var response = route(request, requestID: requestID)
         response.headers.append(HTTPHeader(name: "X-Request-Id", value: requestID))
-        if request.method == "HEAD" { response.body = [] }
+        // HEAD: the server sends the headers of the GET answer (its Content-Length too) and
+        // no body.
         metrics.record(method: request.method, status: response.status, nanos: DispatchTime.now().uptimeNanoseconds &- started)
         return response
     }
@@ -70,6 +77,12 @@ public final class SoukAPI: HTTPHandler, @unchecked Sendable {
 
     private func perform(_ match: OperationRoutes.Match, _ request: HTTPRequest, requestID: String) -> HTTPResponse {
         let operation = match.operation
+        // Storefront writes any visitor may make (a guest session, registration, customer
+        // sign-in) are known by address only: throttled per address.
+        if operation.mutates, operation.audience == .shopper, operation.permission == ShopperPermission.browse,
+           let retry = anonymousWrites.take(request.remoteAddress) {
+            return tooMany(retry, requestID: requestID)
+        }
         do {
             let input = try RequestInput.decode(request, for: operation)
             let context = try self.context(for: operation, shopCode: match.shopCode, request: request, requestID: requestID)
@@ -83,9 +96,33 @@ public final class SoukAPI: HTTPHandler, @unchecked Sendable {
             return Problem(status: 415, code: "unsupported_media_type",
                            detail: "send the body as application/json, not \(type.prefix(100))").response(requestID: requestID)
         } catch {
-            let kernelError = KernelError.wrap(error)
-            return Problem(kernelError).response(requestID: requestID)
+            return problem(KernelError.wrap(error), requestID: requestID)
         }
+    }
+
+    /// A problem response; server-side failures are logged in full and answered without
+    /// their internals (SQLite messages, paths), with the request id to quote.
+    private func problem(_ error: KernelError, requestID: String) -> HTTPResponse {
+        let status = HTTPStatus.of(error.code)
+        guard status >= 500 else { return Problem(error).response(requestID: requestID) }
+        Self.log("souk serve: \(requestID): \(error.code.rawValue): \(error.message)\n")
+        let detail = error.code == .storage
+            ? "the database is busy or unavailable; retry shortly (request \(requestID))"
+            : "the server failed on this request; it has been logged as \(requestID)"
+        return Problem(status: status, code: error.code.rawValue, detail: detail).response(requestID: requestID)
+    }
+
+    static func log(_ line: String) {
+        let bytes = Array(line.utf8)
+        _ = bytes.withUnsafeBytes { write(STDERR_FILENO, $0.baseAddress, $0.count) }
+    }
+
+    private func tooMany(_ retryAfter: Int, requestID: String) -> HTTPResponse {
+        var response = Problem(status: 429, code: "rate_limited",
+                               detail: "too many sign-ins or storefront sign-ups from this address; retry in \(retryAfter) s")
+            .response(requestID: requestID)
+        response.headers.append(HTTPHeader(name: "Retry-After", value: String(retryAfter)))
+        return response
     }
 
     /// Staff routes take a staff bearer token; storefront routes a shopper token or none.
@@ -113,6 +150,7 @@ public final class SoukAPI: HTTPHandler, @unchecked Sendable {
 
     private func signIn(_ request: HTTPRequest, requestID: String) -> HTTPResponse {
         guard request.method == "POST" else { return notAllowed("POST", requestID: requestID) }
+        if let retry = anonymousWrites.take(request.remoteAddress) { return tooMany(retry, requestID: requestID) }
         do {
             let body = try RequestInput.body(request, operation: Self.signInSpec)
             let input = try Self.signInSpec.validate(body)
@@ -124,7 +162,7 @@ public final class SoukAPI: HTTPHandler, @unchecked Sendable {
             return Problem(status: 415, code: "unsupported_media_type", detail: "send the body as application/json, not \(type.prefix(100))")
                 .response(requestID: requestID)
         } catch {
-            return Problem(KernelError.wrap(error)).response(requestID: requestID)
+            return problem(KernelError.wrap(error), requestID: requestID)
         }
     }
 
@@ -137,7 +175,7 @@ public final class SoukAPI: HTTPHandler, @unchecked Sendable {
             try kernel.signOut(token: token)
             return json(status: 200, Array(#"{"signed_out":true}"#.utf8), request: request, cacheable: false)
         } catch {
-            return Problem(KernelError.wrap(error)).response(requestID: requestID)
+            return problem(KernelError.wrap(error), requestID: requestID)
         }
     }
 

@@ -117,6 +117,11 @@ extension Kernel {
         guard let key = context.idempotencyKey else {
             return try run(operation, input: input, context: context, transaction: tx, deliver: &deliver)
         }
+        // Every anonymous visitor is the same actor, so a replay could hand one visitor's
+        // result to another: keys need a signed-in caller or a storefront session.
+        if case .anonymous = context.actor {
+            throw KernelError.invalid("idempotency_key", "an idempotency key needs a signed-in caller or a storefront session; send the request without it")
+        }
         let shopID = context.shop?.id ?? 0
         // Secret fields (card numbers, passwords) stay out of the fingerprint: a plain hash of
         // a card number could be brute-forced back from its last four digits.

@@ -61,6 +61,12 @@ extension OperationScope {
     /// have it done (e.g. paying their own order moves it with `orders.pay`). The nested
     /// operation is audited with the shopper as the actor.
     public func performForShopper(_ name: String, _ input: Value.Object = [:]) throws -> Value {
+        // Only a storefront operation acting for a visitor may waive a permission; from a
+        // staff operation this would be a way around the caller's role.
+        guard context.actor.isShopper || context.actor == .anonymous,
+              kernel.operation(named: operation)?.audience == .shopper else {
+            throw KernelError.denied("performForShopper is for storefront operations acting for a shopper, not \(operation)")
+        }
         var elevated = context
         elevated.waivesPermission = true
         return try kernel.perform(name, input: input, context: elevated, within: self)

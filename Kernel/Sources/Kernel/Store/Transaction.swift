@@ -46,6 +46,7 @@ public final class Transaction {
     /// the error propagates.
     public func savepoint<T>(_ body: () throws -> T) throws -> T {
         try connection.execute("SAVEPOINT souk_nested")
+        let publishedBefore = publishedEvents.count
         do {
             let result = try body()
             try connection.execute("RELEASE souk_nested")
@@ -57,6 +58,7 @@ public final class Transaction {
         } catch {
             _ = try? connection.execute("ROLLBACK TO souk_nested")
             _ = try? connection.execute("RELEASE souk_nested")
+            publishedEvents.removeSubrange(publishedBefore...)
             throw error
         }
     }

@@ -19,7 +19,9 @@ enum StorefrontOperations {
     ) { scope in
         let number = try scope.input.string("order")
         try requireOwnOrder(number, scope)
-        let key = try PaymentRequestKey.input(scope)
+        // Payment request keys are per shop; binding them to the shopper keeps one shopper's
+        // key from colliding with (and describing) another's payment.
+        let key = "\(scope.context.actor):" + (try PaymentRequestKey.input(scope))
         var authorizeInput: Value.Object = ["order": .string(number), "method": .string(try scope.input.string("method")),
                                             "idempotency_key": .string(key + ":authorize")]
         if let card = scope.input.optionalString("card") { authorizeInput["card"] = .string(card) }
