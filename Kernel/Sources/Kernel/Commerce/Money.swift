@@ -22,21 +22,26 @@ public struct Money: Sendable, Hashable, Codable, CustomStringConvertible {
     /// "12.50 EUR", "1200 JPY", "-0.05 EUR".
     public var description: String {
         let digits = currency.minorUnitDigits
-        var magnitude = minorUnits.magnitude
-        // Written backwards digit by digit: no formatter, no intermediate strings.
-        var bytes: [UInt8] = Array(currency.code.utf8.reversed())
-        bytes.append(UInt8(ascii: " "))
-        for _ in 0..<digits {
-            bytes.append(UInt8(ascii: "0") + UInt8(magnitude % 10))
-            magnitude /= 10
+        // Written right to left into a small stack buffer: no formatter, no intermediate
+        // arrays, and a contiguous buffer for the String (a reversed collection made the
+        // runtime look up conformances on every call; checkout formats a dozen amounts).
+        return withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 64) { buffer in
+            var index = buffer.count
+            var magnitude = minorUnits.magnitude
+            for byte in currency.code.utf8.reversed() { index -= 1; buffer[index] = byte }
+            index -= 1; buffer[index] = UInt8(ascii: " ")
+            for _ in 0..<digits {
+                index -= 1; buffer[index] = UInt8(ascii: "0") + UInt8(magnitude % 10)
+                magnitude /= 10
+            }
+            if digits > 0 { index -= 1; buffer[index] = UInt8(ascii: ".") }
+            repeat {
+                index -= 1; buffer[index] = UInt8(ascii: "0") + UInt8(magnitude % 10)
+                magnitude /= 10
+            } while magnitude > 0
+            if minorUnits < 0 { index -= 1; buffer[index] = UInt8(ascii: "-") }
+            return String(decoding: UnsafeBufferPointer(rebasing: buffer[index...]), as: UTF8.self)
         }
-        if digits > 0 { bytes.append(UInt8(ascii: ".")) }
-        repeat {
-            bytes.append(UInt8(ascii: "0") + UInt8(magnitude % 10))
-            magnitude /= 10
-        } while magnitude > 0
-        if minorUnits < 0 { bytes.append(UInt8(ascii: "-")) }
-        return String(decoding: bytes.reversed(), as: UTF8.self)
     }
 
     private func sameCurrency(_ other: Money) throws {

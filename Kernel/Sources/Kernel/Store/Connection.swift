@@ -22,8 +22,22 @@ final class Connection {
         }
         // Wait for other writers (other processes too) instead of failing at once.
         sqlite3_busy_timeout(db, 15_000)
+        if Self.traceStatements {
+            // SOUK_TRACE_SQL=1: every statement as it runs, on stderr (for profiling and for
+            // plugin authors checking what their operations cost).
+            sqlite3_trace_v2(db, UInt32(SQLITE_TRACE_STMT), { _, _, statement, _ in
+                if let statement, let sql = sqlite3_expanded_sql(OpaquePointer(statement)) {
+                    let line = Array("sql: \(String(cString: sql))\n".utf8)
+                    _ = line.withUnsafeBytes { write(STDERR_FILENO, $0.baseAddress, $0.count) }
+                    sqlite3_free(sql)
+                }
+                return 0
+            }, nil)
+        }
         try execute(script: "PRAGMA foreign_keys = ON;")
     }
+
+    private static let traceStatements = ProcessInfo.processInfo.environment["SOUK_TRACE_SQL"] == "1"
 
     deinit {
         for entry in preparedCache.values { sqlite3_finalize(entry.statement) }
