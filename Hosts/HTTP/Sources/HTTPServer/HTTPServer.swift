@@ -41,15 +41,21 @@ public final class HTTPServer: Sendable {
     public func start() throws -> Int {
         try state.withLock { state throws(HTTPServerError) -> Int in
             guard !state.started else { throw .alreadyStarted }
-            state.started = true
             signal(SIGPIPE, SIG_IGN)
             let configuration = core.configuration
             var port: Int32 = 0
             let fd = chttp_listen(configuration.host, Int32(configuration.port), Int32(configuration.backlog), &port)
+            // A failed bind leaves the server unstarted: start() may be tried again.
             guard fd >= 0 else { throw .bind(host: configuration.host, port: configuration.port, errno: -fd) }
-            core.listenFD.store(fd, ordering: .releasing)
             var loops: [EventLoop] = []
-            for index in 0..<configuration.ioThreads { loops.append(try EventLoop(index: index, core: core)) }
+            do throws(HTTPServerError) {
+                for index in 0..<configuration.ioThreads { loops.append(try EventLoop(index: index, core: core)) }
+            } catch {
+                close(fd)
+                throw error
+            }
+            state.started = true
+            core.listenFD.store(fd, ordering: .releasing)
             for loop in loops { loop.peers = loops }
             core.acceptor.withLock { $0 = loops[0] }
             state.loops = loops
