@@ -16,7 +16,7 @@ extension EventLoop {
         if slot >= connections.count { connections.append(contentsOf: repeatElement(nil, count: slot + 64 - connections.count)) }
         connections[slot] = connection
         openHere += 1
-        guard chttp_epoll_add(epfd, fd, EventLoop.connectionEvents, UInt64(fd)) == 0 else {
+        guard chttp_epoll_add(epfd, fd, EventLoop.connectionEvents, EventLoop.token(fd: fd, id: connection.id)) == 0 else {
             closeConnection(connection)
             return
         }
@@ -32,8 +32,18 @@ extension EventLoop {
         core.connectionClosed(address: connection.remoteAddress)
     }
 
-    func connectionEvent(fd: Int32, events: UInt32, now: UInt64) {
-        guard Int(fd) < connections.count, let connection = connections[Int(fd)] else { return }
+    /// The epoll token of a connection: its descriptor in the low 32 bits and (part of) its
+    /// id above, so that an event still queued for a closed connection is not delivered to a
+    /// new one that got the same descriptor number in the same batch. The id is kept to 30
+    /// bits so that no token reaches the wake and listen tokens at the top of the range.
+    static func token(fd: Int32, id: UInt64) -> UInt64 {
+        (id & 0x3FFF_FFFF) << 32 | UInt64(UInt32(bitPattern: fd))
+    }
+
+    func connectionEvent(token: UInt64, events: UInt32, now: UInt64) {
+        let fd = Int32(bitPattern: UInt32(truncatingIfNeeded: token))
+        guard fd >= 0, Int(fd) < connections.count, let connection = connections[Int(fd)],
+              EventLoop.token(fd: fd, id: connection.id) == token else { return }
         if events & chttp_EPOLLERR != 0 {
             closeConnection(connection)
             return

@@ -99,7 +99,7 @@ final class EventLoop: @unchecked Sendable {
                 case EventLoop.listenToken:
                     acceptConnections(now: now)
                 default:
-                    connectionEvent(fd: Int32(truncatingIfNeeded: event.token), events: event.events, now: now)
+                    connectionEvent(token: event.token, events: event.events, now: now)
                 }
             }
             if now >= nextSweep {
