@@ -30,7 +30,7 @@ enum Contention {
                 let ready = (folder as NSString).appendingPathComponent("ready")
                 while ((try? FileManager.default.contentsOfDirectory(atPath: ready))?.count ?? 0) < processes { usleep(2000) }
                 let start = DispatchTime.now().uptimeNanoseconds
-                FileManager.default.createFile(atPath: (folder as NSString).appendingPathComponent("go"), contents: Data())
+                _ = FileManager.default.createFile(atPath: (folder as NSString).appendingPathComponent("go"), contents: Data())
                 for worker in workers { worker.waitUntilExit() }
                 let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
                 let kernel = try Kernel(dataDirectory: folder, plugins: plugins)
@@ -70,7 +70,7 @@ enum Contention {
             let clerk = try kernel.verifyPassword(email: "clerk@souk.test", password: "bench-password")
             let context = try kernel.context(for: clerk, shopCode: "bench")
             let ready = (folder as NSString).appendingPathComponent("ready/\(getpid())")
-            FileManager.default.createFile(atPath: ready, contents: Data())
+            _ = FileManager.default.createFile(atPath: ready, contents: Data())
             let go = (folder as NSString).appendingPathComponent("go")
             while !FileManager.default.fileExists(atPath: go) { usleep(500) }
             while true {

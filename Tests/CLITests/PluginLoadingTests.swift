@@ -115,10 +115,10 @@ final class PluginLoadingTests: XCTestCase {
         for (index, name) in ["Throwing", "MissingDependency", "Incompatible", "WrongABI", "Duplicate", "WrongFingerprint"].enumerated() {
             try manager.copyItem(atPath: fixture(name), toPath: dir + "/b\(index)-\(name).so")
         }
-        manager.createFile(atPath: dir + "/c-empty.so", contents: Data())
-        manager.createFile(atPath: dir + "/d-random.so", contents: Data((0..<4096).map { UInt8(truncatingIfNeeded: $0 &* 7919 &+ 13) }))
+        _ = manager.createFile(atPath: dir + "/c-empty.so", contents: Data())
+        _ = manager.createFile(atPath: dir + "/d-random.so", contents: Data((0..<4096).map { UInt8(truncatingIfNeeded: $0 &* 7919 &+ 13) }))
         let good = try Data(contentsOf: URL(fileURLWithPath: fixture("Throwing")))
-        manager.createFile(atPath: dir + "/e-truncated.so", contents: good.prefix(good.count / 3))
+        _ = manager.createFile(atPath: dir + "/e-truncated.so", contents: good.prefix(good.count / 3))
         try manager.copyItem(atPath: SoukProcess.binary, toPath: dir + "/f-executable.so")
         try manager.copyItem(atPath: URL(fileURLWithPath: "/usr/lib/x86_64-linux-gnu/libsqlite3.so.0").resolvingSymlinksInPath().path,
                              toPath: dir + "/g-notplugin.so")

@@ -30,6 +30,7 @@ public final class Store: @unchecked Sendable {
     /// Runs `body` in a write transaction that commits whole when it returns and rolls
     /// back whole when it throws. A nested call joins the outer transaction through a
     /// savepoint.
+    @discardableResult
     public func write<T>(_ body: (Transaction) throws -> T) throws -> T {
         writeLock.lock()
         defer { writeLock.unlock() }
