@@ -15,8 +15,12 @@ class StorefrontTestCase: XCTestCase {
     var kernel: Kernel { harness.kernel }
     static let password = "open sesame 42"
 
+    /// Plugins a test class adds to the shop's (a notifier, say).
+    var extraPlugins: [any Plugin] { [] }
+
     override func setUpWithError() throws {
-        harness = try KernelHarness(plugins: [CatalogPlugin(), CustomersPlugin(), OrdersPlugin(), InventoryPlugin(), PaymentPlugin()])
+        harness = try KernelHarness(plugins: [CatalogPlugin(), CustomersPlugin(), OrdersPlugin(), InventoryPlugin(), PaymentPlugin()]
+                                    + extraPlugins)
         shop = try harness.fixtureShop("north")
         try staff("catalog.product.create", ["handle": "tea", "title": "Green tea", "listed": true, "keywords": ["sencha"]])
         try staff("catalog.sku.add", ["product": "tea", "code": "TEA-1", "price": 450, "barcode": "4006381333931"])

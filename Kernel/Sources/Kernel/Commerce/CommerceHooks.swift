@@ -68,3 +68,38 @@ extension Hooks {
     /// guest session's open carts to the customer.
     public static let shopperSignedIn = EventHook<ShopperSignIn>("shopper.signed_in")
 }
+
+/// The payload of `Hooks.customerPasswordResetRequested`. It carries no secret: the
+/// one-time token is minted only when the notifier asks for it (see the hook).
+public struct PasswordResetRequest: Codable, Sendable, Equatable {
+    public let shopID: Int64
+    public let customerID: Int64
+    /// Where the link goes: the account's email address at the time of the request.
+    public let email: String
+    /// The reset request; the notifier passes it to the plugin's operation that mints the
+    /// link's token (Customers: `customers.password.reset_token`).
+    public let resetID: Int64
+    /// Milliseconds since 1970; the link stops working then.
+    public let expiresAt: Int64
+
+    public init(shopID: Int64, customerID: Int64, email: String, resetID: Int64, expiresAt: Int64) {
+        self.shopID = shopID
+        self.customerID = customerID
+        self.email = email
+        self.resetID = resetID
+        self.expiresAt = expiresAt
+    }
+}
+
+extension Hooks {
+    /// Event: a customer's password reset was requested, by staff or by the shopper on the
+    /// storefront; published by the plugin that keeps customer accounts. A notifier plugin
+    /// subscribes and emails the link.
+    ///
+    /// The payload holds no token, because outbox payloads are kept as plain JSON after
+    /// delivery. The subscriber mints the token by performing the accounts plugin's minting
+    /// operation with `resetID` (once per request; a retry after a rollback mints again) and
+    /// gets it only in memory. The token is a password-equivalent secret: send it to
+    /// `email` and nowhere else, and never log, audit, store or publish it.
+    public static let customerPasswordResetRequested = EventHook<PasswordResetRequest>("customer.password_reset_requested")
+}

@@ -56,6 +56,14 @@ extension OperationScope {
         return try transaction.execute("DELETE FROM souk_shopper_sessions WHERE id = ?", [session]) == 1
     }
 
+    /// Ends every storefront session of customer `customerID` in this shop (after a password
+    /// reset, so that a stolen session dies). Returns how many ended.
+    @discardableResult
+    public func endShopperSessions(customerID: Int64) throws -> Int {
+        let shop = try context.requireShop()
+        return try transaction.execute("DELETE FROM souk_shopper_sessions WHERE shop_id = ? AND customer_id = ?", [shop.id, customerID])
+    }
+
     /// Performs a staff operation for the shopper of this storefront operation, with its
     /// permission waived: the storefront operation has already decided that the shopper may
     /// have it done (e.g. paying their own order moves it with `orders.pay`). The nested

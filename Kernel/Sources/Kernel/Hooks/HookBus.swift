@@ -50,6 +50,7 @@ public final class HookBus: @unchecked Sendable {
         declare(.event, Hooks.afterSalesChanged.name, payload: AfterSalesEvent.self)
         declare(.event, Hooks.lowStock.name, payload: StockLevel.self)
         declare(.event, Hooks.shopperSignedIn.name, payload: ShopperSignIn.self)
+        declare(.event, Hooks.customerPasswordResetRequested.name, payload: PasswordResetRequest.self)
         declare(.filter, Hooks.paymentProviders.name, payload: [any PaymentProvider].self)
     }
 

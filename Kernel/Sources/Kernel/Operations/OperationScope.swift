@@ -98,6 +98,12 @@ public final class OperationScope {
             """, [shopID, event.name, String(decoding: data, as: UTF8.self), context.correlationID, now, now])
     }
 
+    /// Whether a plugin enabled in this shop subscribes to `event`: publishing it then reaches
+    /// somebody. For operations whose only effect is a delivery (a reset link by email).
+    public func hasSubscribers<P>(_ event: EventHook<P>) throws -> Bool {
+        try kernel.hooks.handlers(.event, event.name).contains { try isEnabled($0.pluginID) }
+    }
+
     /// Performs another operation with this context, inside this transaction. Its
     /// permission is checked and it is audited like any other.
     public func perform(_ name: String, _ input: Value.Object = [:]) throws -> Value {

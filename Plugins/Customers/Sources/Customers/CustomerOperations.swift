@@ -73,10 +73,14 @@ enum CustomerOperations {
             WHERE shop_id = :shop AND id = :id
             """, ["email": email, "phone": phone, "key": phoneKey, "name": name, "now": scope.now, "id": id])
         var from = Value.Object(), to = Value.Object()
+        // A reset link on its way to the old address must not open the account any more.
+        let revoked = email != old.email ? try PasswordResetOperations.revokeOpen(customerID: id, scope) : 0
         if email != old.email { from["email"] = Value(old.email); to["email"] = Value(email) }
         if phone != old.phone { from["phone"] = Value(old.phone); to["phone"] = Value(phone) }
         if name != old.name { from["name"] = .string(old.name); to["name"] = .string(name) }
-        scope.audit(entity: "customer:\(id)", change: ["from": .object(from), "to": .object(to)])
+        var change: Value.Object = ["from": .object(from), "to": .object(to)]
+        if revoked > 0 { change["resets_revoked"] = .int(Int64(revoked)) }
+        scope.audit(entity: "customer:\(id)", change: .object(change))
         return try Customer.load(id, scope).value
     }
 

@@ -13,7 +13,7 @@ public final class CustomersPlugin: Plugin {
 
     public func register(_ registrar: PluginRegistrar) throws {
         for operation in CustomerOperations.all + AddressOperations.all + GroupOperations.all + MessageOperations.all
-            + PointsOperations.all + StorefrontAccountOperations.all {
+            + PointsOperations.all + StorefrontAccountOperations.all + PasswordResetOperations.all {
             try registrar.operation(operation)
         }
         // Inside the checkout transaction: an order may only name a customer of this shop.

@@ -46,5 +46,16 @@ enum CustomersSchema {
             ALTER TABLE customers_accounts ADD COLUMN failed_sign_ins INTEGER NOT NULL DEFAULT 0;
             ALTER TABLE customers_accounts ADD COLUMN locked_until INTEGER;
             """),
+        // Password resets: a request (by staff or the storefront) is a row without a token; the
+        // notifier mints the token once ('issued') and only its SHA-256 is kept. A newer request
+        // or a successful reset revokes the customer's other open ones.
+        Migration(version: 3, name: "password resets", sql: """
+            CREATE TABLE customers_password_resets (
+                id INTEGER PRIMARY KEY AUTOINCREMENT, shop_id INTEGER NOT NULL, customer_id INTEGER NOT NULL,
+                email TEXT NOT NULL, requested_by TEXT NOT NULL, token_hash TEXT UNIQUE,
+                status TEXT NOT NULL CHECK (status IN ('requested', 'issued', 'used', 'revoked')),
+                created_at INTEGER NOT NULL, expires_at INTEGER NOT NULL, issued_at INTEGER, closed_at INTEGER);
+            CREATE INDEX customers_password_resets_by_customer ON customers_password_resets (shop_id, customer_id, status);
+            """),
     ]
 }
