@@ -221,4 +221,28 @@ final class AdminAPITests: XCTestCase {
         XCTAssertFalse(metrics.contains("BREW"), metrics)
         XCTAssertTrue(metrics.contains("method=\"OTHER\""), metrics)
     }
+
+    func testGatewayCallbacksNeedNoTokenButAValidSignature() throws {
+        let client = try server.client()
+        let secret = "whsec-test-123"
+        XCTAssertEqual(try client.request("POST", "/v1/shops/north/settings/set",
+                                          body: #"{"plugin":"payment","key":"webhook_secret","value":"\#(secret)"}"#, headers: auth(owner)).status, 200)
+        let timestamp = Int64(server.clock.now().timeIntervalSince1970)
+        let payload = #"{"reference":"no-such-payment","event":"payment.succeeded","amount":900,"timestamp":\#(timestamp)}"#
+        func body(_ signature: String) -> String {
+            let escaped = payload.replacingOccurrences(of: "\"", with: "\\\"")
+            return #"{"payload":"\#(escaped)","signature":"\#(signature)"}"#
+        }
+        let forged = try client.request("POST", "/v1/shops/north/payment/webhook", body: body(String(repeating: "0", count: 64)))
+        XCTAssertEqual(forged.status, 403, forged.text)
+        let actors = try server.kernel.store.read {
+            try $0.query("SELECT actor, outcome FROM souk_audit WHERE operation = 'payment.webhook'").map { "\(try $0.string("actor")) \(try $0.string("outcome"))" }
+        }
+        XCTAssertEqual(actors, ["plugin:payment denied"], "the refused callback is audited as the payment plugin's")
+        let signature = Hex.encode(HMAC.sha256(key: Array(secret.utf8), message: Array("\(timestamp).\(payload)".utf8)))
+        let genuine = try client.request("POST", "/v1/shops/north/payment/webhook", body: body(signature))
+        XCTAssertEqual(genuine.status, 404, "signed, so it reaches the lookup of the payment: \(genuine.text)")
+        // Staff-only routes still need a token.
+        XCTAssertEqual(try client.request("POST", "/v1/shops/north/payment/refund", body: "{}").status, 401)
+    }
 }

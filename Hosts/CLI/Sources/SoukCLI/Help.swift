@@ -33,7 +33,7 @@ enum Help {
             """
         var rows: [(String, String)] = []
         // Storefront operations are for shoppers over HTTP, not for staff at a terminal.
-        for operation in kernel.allOperations where operation.audience == .staff { rows.append(("\(operation.group) \(operation.verb)", operation.summary)) }
+        for operation in kernel.allOperations where operation.audience != .shopper { rows.append(("\(operation.group) \(operation.verb)", operation.summary)) }
         rows.append(("plugin install", "validate a plugin file and copy it into the data folder"))
         rows.append(("plugin inspect", "show what a plugin file holds, without installing it"))
         rows.sort { $0.0 < $1.0 }

@@ -10,7 +10,7 @@ struct OperationCommand {
     func run() throws -> Int32 {
         let kernel = options.help ? try cli.kernelForHelp(options) : try cli.openKernel(options)
         let groupName = words[0]
-        let group = kernel.allOperations.filter { $0.group == groupName && $0.audience == .staff }
+        let group = kernel.allOperations.filter { $0.group == groupName && $0.audience != .shopper }
         guard !group.isEmpty else {
             throw KernelError(.usage, "unknown command '\(groupName)'; run 'souk --help' for the list of commands")
         }
@@ -19,7 +19,7 @@ struct OperationCommand {
         var operation: OperationSpec?
         var consumed = 1
         for count in stride(from: commandWords.count, through: 2, by: -1) {
-            if let found = kernel.operation(named: commandWords.prefix(count).joined(separator: ".")), found.audience == .staff {
+            if let found = kernel.operation(named: commandWords.prefix(count).joined(separator: ".")), found.audience != .shopper {
                 operation = found
                 consumed = count
                 break

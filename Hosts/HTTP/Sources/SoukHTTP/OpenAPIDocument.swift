@@ -71,6 +71,9 @@ enum OpenAPIDocument {
         if operation.audience == .shopper {
             description["security"] = [[:], ["shopperToken": []]]
             permissionNote = "Storefront: " + permissionNote
+        } else if operation.audience == .integration {
+            description["security"] = [[:], ["staffToken": []]]
+            permissionNote = "Integration: called without a token by other systems, which the operation authenticates from its input (e.g. a signature); staff may call it with a token. " + permissionNote
         } else {
             description["security"] = [["staffToken": []]]
         }

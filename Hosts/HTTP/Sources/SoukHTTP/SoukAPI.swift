@@ -19,6 +19,8 @@ public final class SoukAPI: HTTPHandler, @unchecked Sendable {
 
     /// Throttles sign-ins and the storefront writes open to every visitor, per address.
     let anonymousWrites: RateLimiter
+    /// Throttles integration calls made without a token (gateway callbacks), per address.
+    let integrationCalls = RateLimiter(.init(perSecond: 50, burst: 200))
 
     /// `anonymousWriteLimit`: requests per second (and burst) per address for staff sign-in
     /// and for the storefront writes every visitor may make (guest session, register, sign in).
@@ -83,6 +85,12 @@ public final class SoukAPI: HTTPHandler, @unchecked Sendable {
            let retry = anonymousWrites.take(request.remoteAddress) {
             return tooMany(retry, requestID: requestID)
         }
+        // Integration calls without a token are throttled more loosely (gateways send bursts),
+        // but a flood of bad signatures cannot fill the audit log with denials.
+        if operation.audience == .integration, request.header("Authorization") == nil,
+           let retry = integrationCalls.take(request.remoteAddress) {
+            return tooMany(retry, requestID: requestID)
+        }
         do {
             let input = try RequestInput.decode(request, for: operation)
             let context = try self.context(for: operation, shopCode: match.shopCode, request: request, requestID: requestID)
@@ -135,6 +143,9 @@ public final class SoukAPI: HTTPHandler, @unchecked Sendable {
                 throw KernelError(.unauthenticated, "storefront routes take a shopper token (from storefront/session/start or account sign-in), not a staff token")
             }
             return try kernel.shopperContext(token: token, shopCode: shopCode ?? "", correlationID: requestID, idempotencyKey: key)
+        }
+        if operation.audience == .integration, token == nil {
+            return try kernel.integrationContext(for: operation, shopCode: shopCode, correlationID: requestID, idempotencyKey: key)
         }
         guard let token else {
             throw KernelError(.unauthenticated, "\(operation.name) needs a staff bearer token: sign in with POST /v1/auth/sign-in")

@@ -77,7 +77,7 @@ extension Kernel {
     private func checkAudience(_ operation: OperationSpec, context: OperationContext, nested: Bool) throws {
         let name = operation.name
         switch operation.audience {
-        case .staff:
+        case .staff, .integration:
             if case .anonymous = context.actor, operation.permission != nil || operation.mutates {
                 throw KernelError(.unauthenticated, "\(name) needs a signed-in actor: use --as EMAIL or --token TOKEN")
             }

@@ -18,8 +18,11 @@ public struct OperationSpec: Sendable {
     /// Who calls the operation. Staff operations make up the back office (CLI, admin API,
     /// TUI); shopper operations make up the storefront, are named `storefront.*`, act on
     /// one shop, and are called by customers, guests and anonymous visitors, who hold
-    /// the `ShopperPermission`s instead of a staff role.
-    public enum Audience: String, Sendable { case staff, shopper }
+    /// the `ShopperPermission`s instead of a staff role. Integration operations are called
+    /// by other systems (a payment gateway's callback) that hold no session: the operation
+    /// authenticates its caller from the input itself (e.g. an HMAC signature with a shop
+    /// secret) and refuses with `permission_denied` when that fails. Staff may call them too.
+    public enum Audience: String, Sendable { case staff, shopper, integration }
 
     public let name: String
     public let summary: String

@@ -13,7 +13,9 @@ enum WebhookOperations {
             Field("payload", required: true, help: "the callback body as received: JSON with reference, event, amount and timestamp"),
             Field("signature", required: true, help: "hex HMAC-SHA256 of \"<timestamp>.<payload>\" with the shop's webhook secret"),
         ],
-        permission: "payment.webhook", mutates: true
+        // Gateways hold no session: over HTTP the call arrives without a token and the
+        // signature check below is its authentication.
+        permission: "payment.webhook", mutates: true, audience: .integration
     ) { scope in
         let shop = try scope.context.requireShop()
         let payload = try scope.input.string("payload"), signature = try scope.input.string("signature")
