@@ -153,8 +153,7 @@ public final class SoukAPI: HTTPHandler, @unchecked Sendable {
         guard !token.hasPrefix(ShopperSession.tokenPrefix) else {
             throw KernelError(.unauthenticated, "a shopper token cannot call back-office operations")
         }
-        let staff = try kernel.authenticate(token: token)
-        return try kernel.context(for: staff, shopCode: shopCode, correlationID: requestID, idempotencyKey: key)
+        return try kernel.context(token: token, shopCode: shopCode, correlationID: requestID, idempotencyKey: key)
     }
 
     // MARK: Sign-in

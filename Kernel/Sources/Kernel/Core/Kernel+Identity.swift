@@ -103,15 +103,26 @@ extension Kernel {
 
     /// The staff member a session token belongs to; expired or unknown tokens are refused.
     public func authenticate(token: String) throws -> StaffAccount {
-        let now = clock.millis
-        return try store.read { tx in
-            guard let row = try tx.query("""
-                SELECT s.* FROM souk_sessions t JOIN souk_staff s ON s.id = t.staff_id
-                WHERE t.token_hash = ? AND t.expires_at > ?
-                """, [SHA256.hex(token), now]).first else {
-                throw KernelError(.unauthenticated, "the token is unknown or expired; sign in again with: souk login --email EMAIL")
-            }
-            return try StaffAccount(row: row)
+        try store.read { tx in try authenticate(token: token, in: tx) }
+    }
+
+    func authenticate(token: String, in tx: Transaction) throws -> StaffAccount {
+        guard let row = try tx.query("""
+            SELECT s.* FROM souk_sessions t JOIN souk_staff s ON s.id = t.staff_id
+            WHERE t.token_hash = ? AND t.expires_at > ?
+            """, [SHA256.hex(token), clock.millis]).first else {
+            throw KernelError(.unauthenticated, "the token is unknown or expired; sign in again with: souk login --email EMAIL")
+        }
+        return try StaffAccount(row: row)
+    }
+
+    /// `authenticate(token:)` and `context(for:shopCode:)` in one read transaction: what a
+    /// host does on every request that carries a staff token.
+    public func context(token: String, shopCode: String?, correlationID: String? = nil,
+                        idempotencyKey: String? = nil) throws -> OperationContext {
+        try store.read { tx in
+            try context(for: try authenticate(token: token, in: tx), shopCode: shopCode, correlationID: correlationID,
+                        idempotencyKey: idempotencyKey, in: tx)
         }
     }
 
@@ -120,17 +131,22 @@ extension Kernel {
     public func context(for staff: StaffAccount?, shopCode: String?, correlationID: String? = nil,
                         idempotencyKey: String? = nil) throws -> OperationContext {
         try store.read { tx in
-            var shop: ShopRef?
-            if let shopCode { shop = try self.shop(code: shopCode, in: tx) }
-            var permissions: Set<Permission> = []
-            if let staff, let shop, !staff.isOperator {
-                permissions = try self.permissions(staffID: staff.id, shopID: shop.id, in: tx)
-            }
-            return OperationContext(shop: shop, actor: staff?.actor ?? .anonymous, permissions: permissions,
-                                    isOperator: staff?.isOperator ?? false,
-                                    correlationID: correlationID ?? SecureRandom.token(prefix: "req_", byteCount: 8),
-                                    idempotencyKey: idempotencyKey, clock: clock)
+            try context(for: staff, shopCode: shopCode, correlationID: correlationID, idempotencyKey: idempotencyKey, in: tx)
         }
+    }
+
+    private func context(for staff: StaffAccount?, shopCode: String?, correlationID: String?, idempotencyKey: String?,
+                         in tx: Transaction) throws -> OperationContext {
+        var shop: ShopRef?
+        if let shopCode { shop = try self.shop(code: shopCode, in: tx) }
+        var permissions: Set<Permission> = []
+        if let staff, let shop, !staff.isOperator {
+            permissions = try self.permissions(staffID: staff.id, shopID: shop.id, in: tx)
+        }
+        return OperationContext(shop: shop, actor: staff?.actor ?? .anonymous, permissions: permissions,
+                                isOperator: staff?.isOperator ?? false,
+                                correlationID: correlationID ?? SecureRandom.token(prefix: "req_", byteCount: 8),
+                                idempotencyKey: idempotencyKey, clock: clock)
     }
 
     func shop(code: String, in tx: Transaction) throws -> ShopRef {

@@ -88,7 +88,14 @@ public final class OperationScope {
         // An event nobody subscribes to has nobody to deliver to: it is neither encoded nor
         // written, which keeps checkout's transaction small. (The audit log is the record of
         // what happened; the outbox is only a delivery queue.)
-        guard !kernel.hooks.handlers(.event, event.name).isEmpty else { return }
+        let subscribers = kernel.hooks.handlers(.event, event.name)
+        guard !subscribers.isEmpty else { return }
+        // Subscribers of plugins disabled in this shop would skip the event at delivery:
+        // when that is all of them, it is not queued either.
+        if shopID != 0 {
+            let enabled = try kernel.enabledPlugins(shopID: shopID, in: transaction)
+            guard subscribers.contains(where: { $0.pluginID == "kernel" || enabled.contains($0.pluginID) }) else { return }
+        }
         let data = try JSONEncoder().encode(payload)
         let now = self.now
         publishedListenedEvent = true
