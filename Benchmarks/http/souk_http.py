@@ -9,7 +9,7 @@
   souk_http.py sample   PID OUTFILE INTERVAL           -> samples VmRSS/VmHWM until PID exits or OUTFILE.stop exists
 """
 import http.client, json, os, sys, threading, time
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
 
 
 def conn(base):
@@ -39,11 +39,11 @@ def sign_in(base, email, password):
 
 
 def available(c, token, shop, sku):
-    status, raw = call(c, "GET", f"/v1/shops/{shop}/inventory/stock/list", token)
+    # stock.list is paged: ask for this SKU only, so one page holds all its locations.
+    status, raw = call(c, "GET", f"/v1/shops/{shop}/inventory/stock/list?sku={quote(sku)}&limit=500", token)
     if status != 200:
         sys.exit(f"stock list failed: {status} {raw[:200]!r}")
-    rows = json.loads(raw)
-    rows = rows.get("items", rows) if isinstance(rows, dict) else rows
+    rows = json.loads(raw)["items"]
     total = [r["available"] for r in rows if r["sku"] == sku]
     if not total:
         return None

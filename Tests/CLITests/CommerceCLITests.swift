@@ -71,8 +71,8 @@ final class CommerceCLITests: XCTestCase {
         XCTAssertEqual(tally.sold, units, "exactly the units in stock were sold")
         XCTAssertEqual(tally.refused, processes)
         let stock = try JSON.decode(try souk.ok(["--token", token, "--json", "inventory", "stock", "list", "--shop", "north", "--sku", "TEA-1"]).stdout)
-        XCTAssertEqual(stock.arrayValue?.first?["reserved"], .int(Int64(units)))
-        XCTAssertEqual(stock.arrayValue?.first?["available"], 0)
+        XCTAssertEqual(stock["items"]?.arrayValue?.first?["reserved"], .int(Int64(units)))
+        XCTAssertEqual(stock["items"]?.arrayValue?.first?["available"], 0)
         let orders = try JSON.decode(try souk.ok(["--token", token, "--json", "orders", "list", "--shop", "north", "--limit", "500"]).stdout)
         XCTAssertEqual(orders["items"]?.arrayValue?.count, units)
     }

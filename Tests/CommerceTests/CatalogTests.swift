@@ -104,7 +104,7 @@ final class CatalogTests: XCTestCase {
     }
 
     func audit(_ entity: String) throws -> [Value] {
-        try run("audit.list", ["entity": .string(entity)]).arrayValue!
+        try run("audit.list", ["entity": .string(entity)])["items"]!.arrayValue!
     }
 
     // MARK: Products
@@ -554,7 +554,7 @@ final class CatalogTests: XCTestCase {
         XCTAssertEqual(denied?.code, .permissionDenied)
         XCTAssertEqual(denied?.message, "clerk@north.test lacks permission 'catalog.import' in shop 'north'")
         XCTAssertEqual(try productCount(), 0)
-        let refusals = try run("audit.list", ["outcome": "denied", "operation": "catalog.import"]).arrayValue!
+        let refusals = try run("audit.list", ["outcome": "denied", "operation": "catalog.import"])["items"]!.arrayValue!
         XCTAssertEqual(refusals.count, 1, "the refusal is audited")
         try run("catalog.import", ["csv": .string(csv)], as: .manager)
         XCTAssertEqual(try productCount(), 1)

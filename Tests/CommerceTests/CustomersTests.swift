@@ -74,7 +74,7 @@ final class CustomersTests: XCTestCase {
     func auditEntries(entity: String? = nil, operation: String) throws -> [Value] {
         var input: Value.Object = ["operation": .string(operation)]
         if let entity { input["entity"] = .string(entity) }
-        return try kernel.perform("audit.list", input: input, context: try ctx(.owner)).arrayValue!
+        return try kernel.perform("audit.list", input: input, context: try ctx(.owner))["items"]!.arrayValue!
     }
 
     // MARK: Accounts

@@ -90,7 +90,7 @@ final class OrdersTests: XCTestCase {
         XCTAssertEqual(history.arrayValue?.first?["by"]?.stringValue?.hasSuffix("clerk@north.test"), true)
         XCTAssertEqual(pricing.events.all.prefix(2), ["placed:NORTH-1001", "placed:NORTH-1002"], "delivered after commit")
         let audit = try kernel.perform("audit.list", input: ["operation": "orders.place"], context: try ctx(.owner))
-        XCTAssertEqual(audit.arrayValue?.last?["entity"], "order:NORTH-1001")
+        XCTAssertEqual(audit["items"]?.arrayValue?.last?["entity"], "order:NORTH-1001")
     }
 
     func testIdempotencyKeyPlacesOnce() throws {
@@ -128,7 +128,7 @@ final class OrdersTests: XCTestCase {
         XCTAssertEqual(try count("orders_orders"), 0)
         XCTAssertEqual(try count("souk_outbox WHERE event = 'order.placed'"), 0)
         let audit = try kernel.perform("audit.list", input: ["operation": "orders.place"], context: try ctx(.owner))
-        XCTAssertEqual(audit.arrayValue?.map { $0["outcome"] }, ["vetoed"])
+        XCTAssertEqual(audit["items"]?.arrayValue?.map { $0["outcome"] }, ["vetoed"])
         XCTAssertThrowsError(try place(["TEA:1"], attributes: ["explode=yes"]))
         XCTAssertEqual(try count("orders_orders"), 0, "a failing order.placing handler rolls the order back")
     }

@@ -100,7 +100,7 @@ final class PaymentSettlementTests: XCTestCase {
     func approve(_ request: Int64) throws { try perform("orders.refund.approve", ["request": .int(request)], as: .finance) }
 
     func outbox() throws -> [Value] {
-        try XCTUnwrap(kernel.perform("outbox.list", context: try harness.operatorContext()).arrayValue)
+        try XCTUnwrap(kernel.perform("outbox.list", context: try harness.operatorContext())["items"]?.arrayValue)
     }
 
     // MARK: Cancellation
@@ -127,7 +127,7 @@ final class PaymentSettlementTests: XCTestCase {
         XCTAssertEqual(refunds.first?.reference, "tp_auth-\(number)")
         XCTAssertEqual(gateway.asked(.void).count, 0)
 
-        let audit = try XCTUnwrap(perform("audit.list", ["entity": .string("payment:\(number)")], as: .owner).arrayValue)
+        let audit = try XCTUnwrap(perform("audit.list", ["entity": .string("payment:\(number)")], as: .owner)["items"]?.arrayValue)
         XCTAssertEqual(audit.first?["change"]?["action"], "refund")
         XCTAssertEqual(audit.first?["change"]?["amount"], 900)
         XCTAssertEqual(audit.first?["change"]?["source"], .string("cancel:\(number)"))

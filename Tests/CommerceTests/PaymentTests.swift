@@ -114,8 +114,8 @@ final class PaymentTests: XCTestCase {
         XCTAssertEqual(again.map { $0["code"] }, ["bank_transfer", "sandbox", "cod"], "same group: display order, then code")
         XCTAssertEqual(try perform("payment.method.list", ["enabled": true], as: .clerk).arrayValue?.map { $0["code"] }, ["sandbox", "cod"])
         let audit = try perform("audit.list", ["operation": "payment.method.configure", "limit": 1], as: .owner)
-        XCTAssertEqual(audit.arrayValue?.first?["entity"], "payment_method:bank_transfer")
-        XCTAssertEqual(audit.arrayValue?.first?["change"]?["after"]?["enabled"], false)
+        XCTAssertEqual(audit["items"]?.arrayValue?.first?["entity"], "payment_method:bank_transfer")
+        XCTAssertEqual(audit["items"]?.arrayValue?.first?["change"]?["after"]?["enabled"], false)
     }
 
     func testMethodConfigurationIsValidatedAndChangesNothingWhenRefused() throws {
@@ -200,7 +200,7 @@ final class PaymentTests: XCTestCase {
         XCTAssertEqual(payment["attempts"]?.arrayValue?.map { $0["outcome"] }, ["approved", "approved"])
         XCTAssertEqual(payment["order_status"], "paid")
         // Every mutation is audited with amounts and outcome; orders.pay ran inside the capture.
-        let audit = try XCTUnwrap(perform("audit.list", ["entity": .string("payment:\(order)")], as: .owner).arrayValue)
+        let audit = try XCTUnwrap(perform("audit.list", ["entity": .string("payment:\(order)")], as: .owner)["items"]?.arrayValue)
         XCTAssertEqual(audit.map { $0["operation"] }, ["payment.capture", "payment.authorize"])
         XCTAssertEqual(audit[1]["change"]?["amount"], 900)
         XCTAssertEqual(audit[1]["change"]?["outcome"], "approved")
@@ -321,8 +321,8 @@ final class PaymentTests: XCTestCase {
         XCTAssertEqual(attempts.map { $0["outcome"] }, ["declined", "declined", "declined"])
         XCTAssertEqual(attempts.map { $0["reason"] }, ["card declined", "insufficient funds", "amount rejected by sandbox rule"])
         let audit = try perform("audit.list", ["operation": "payment.authorize", "limit": 1], as: .owner)
-        XCTAssertEqual(audit.arrayValue?.first?["outcome"], "ok")
-        XCTAssertEqual(audit.arrayValue?.first?["change"]?["outcome"], "declined")
+        XCTAssertEqual(audit["items"]?.arrayValue?.first?["outcome"], "ok")
+        XCTAssertEqual(audit["items"]?.arrayValue?.first?["change"]?["outcome"], "declined")
 
         try perform("payment.method.configure", ["code": "sandbox", "fee": 0], as: .manager)
         XCTAssertEqual(try authorize(order, key: "ok")["outcome"], "approved", "a declined order stays retryable")
@@ -460,7 +460,7 @@ final class PaymentTests: XCTestCase {
                       "clerk@fixture.test lacks permission 'payment.capture' in shop 'fixture'")
         XCTAssertEqual(try orderStatus(order), "pending_payment")
         let denied = try perform("audit.list", ["operation": "payment.mark-paid", "outcome": "denied"], as: .owner)
-        XCTAssertEqual(denied.arrayValue?.count, 1)
+        XCTAssertEqual(denied["items"]?.arrayValue?.count, 1)
 
         let paid = try perform("payment.mark-paid", ["order": .string(order), "idempotency_key": "m"], as: .finance)
         XCTAssertEqual(paid["outcome"], "approved")
@@ -556,7 +556,7 @@ final class PaymentTests: XCTestCase {
         assertRefused("payment.webhook", ["payload": .string(edge.payload), "signature": .string(edge.signature.uppercased())], as: .owner,
                       .permissionDenied, "webhook refused: this signature was already received (replayed callback)")
 
-        let denied = try XCTUnwrap(perform("audit.list", ["operation": "payment.webhook", "outcome": "denied"], as: .auditor).arrayValue)
+        let denied = try XCTUnwrap(perform("audit.list", ["operation": "payment.webhook", "outcome": "denied"], as: .auditor)["items"]?.arrayValue)
         XCTAssertEqual(denied.count, 6)
         XCTAssertEqual(denied.first?["change"]?["reason"], "webhook refused: this signature was already received (replayed callback)")
         XCTAssertEqual(Set(denied.compactMap { $0["change"]?["reason"]?.stringValue }).count, 4)
@@ -634,7 +634,7 @@ final class PaymentTests: XCTestCase {
             }
         }
         let audit = try perform("audit.list", ["operation": "payment.authorize", "limit": 100], as: .owner)
-        XCTAssertTrue(audit.arrayValue?.contains { $0["change"]?["card_last4"] == "4242" } == true, "the last four digits are kept")
+        XCTAssertTrue(audit["items"]?.arrayValue?.contains { $0["change"]?["card_last4"] == "4242" } == true, "the last four digits are kept")
     }
 
     // MARK: Reconciliation
@@ -688,9 +688,9 @@ final class PaymentTests: XCTestCase {
         XCTAssertEqual(mismatched[1]["difference"]?["amount"], -1200)
         XCTAssertEqual(mismatched[1]["payment_status"], .null)
         XCTAssertEqual(after["totals"]?["difference"]?["amount"], -1300)
-        let captured = try XCTUnwrap(perform("payment.list", ["status": "captured"], as: .auditor).arrayValue)
+        let captured = try XCTUnwrap(perform("payment.list", ["status": "captured"], as: .auditor)["items"]?.arrayValue)
         XCTAssertEqual(Set(captured.compactMap { $0["order"]?.stringValue }), [cash])
-        XCTAssertEqual(try perform("payment.list", ["method": "sandbox"], as: .auditor).arrayValue?.count, 2)
+        XCTAssertEqual(try perform("payment.list", ["method": "sandbox"], as: .auditor)["items"]?.arrayValue?.count, 2)
         assertRefused("payment.reconcile", ["status": "lost"], as: .finance, .invalidInput,
                       "'lost' is not an order status (pending_payment, paid, shipped, delivered, completed, cancelled)")
     }
@@ -714,5 +714,18 @@ final class PaymentTests: XCTestCase {
             XCTAssertEqual(try perform("payment.show", ["order": .string(order)], as: role)["status"], "authorized")
         }
         XCTAssertEqual(try capture(order, key: "c", as: .manager)["order_status"], "paid")
+    }
+
+    func testPaymentListPagesNewestFirstWithoutRepeatsOrGaps() throws {
+        var orders: [String] = []
+        for index in 1...5 {
+            let order = try place()
+            try authorize(order, key: "page-\(index)")
+            orders.append(order)
+        }
+        let (rows, pages) = try pageThrough(limit: 2) { try perform("payment.list", $0, as: .auditor) }
+        XCTAssertEqual(pages, 3)
+        XCTAssertEqual(rows.map { $0["order"]!.display }, orders.reversed(), "newest first, each payment once")
+        XCTAssertEqual(try perform("payment.list", ["limit": 500], as: .auditor)["items"]?.arrayValue, rows)
     }
 }

@@ -227,7 +227,7 @@ final class ShippingTests: XCTestCase {
         try run("shipping.method.configure", ["code": "shop", "name": "Pick up in store", "kind": "pickup"])
         XCTAssertEqual(try run("shipping.method.list", as: .warehouse).arrayValue?.map { $0["code"] ?? .null }, ["express", "shop"])
         XCTAssertEqual(try run("shipping.method.list", ["enabled": true], as: .warehouse).arrayValue?.map { $0["code"] ?? .null }, ["shop"])
-        let audit = try run("audit.list", ["operation": "shipping.method.configure"], as: .owner).arrayValue ?? []
+        let audit = try run("audit.list", ["operation": "shipping.method.configure"], as: .owner)["items"]?.arrayValue ?? []
         XCTAssertEqual(audit.count, 3)
         let change = try XCTUnwrap(audit.first { $0["entity"] == "shipping_method:express" && $0["change"]?["before"] != .null }?["change"])
         XCTAssertEqual(change["before"]?["template"], "std")
@@ -368,7 +368,7 @@ final class ShippingTests: XCTestCase {
         XCTAssertEqual(listed["shipments"]?.arrayValue?.map { $0["tracking"] ?? .null }, ["LP001", "LP002"])
         XCTAssertEqual(listed["items"]?.arrayValue?.map { $0["remaining"] ?? .null }, [0, 0])
 
-        let audit = try run("audit.list", ["operation": "shipping.shipment.create"], as: .owner).arrayValue ?? []
+        let audit = try run("audit.list", ["operation": "shipping.shipment.create"], as: .owner)["items"]?.arrayValue ?? []
         XCTAssertEqual(audit.first { $0["entity"] == "shipment:1" }?["change"]?["lines"], ["TEA:1"])
     }
 
@@ -409,7 +409,7 @@ final class ShippingTests: XCTestCase {
         XCTAssertEqual(delivered["status"], "delivered")
         XCTAssertEqual(delivered["events"]?.arrayValue?.count, 3)
         XCTAssertEqual(try run("orders.show", ["order": .string(number)], as: .clerk)["status"], "delivered")
-        let audit = try run("audit.list", ["operation": "shipping.shipment.track"], as: .owner).arrayValue ?? []
+        let audit = try run("audit.list", ["operation": "shipping.shipment.track"], as: .owner)["items"]?.arrayValue ?? []
         XCTAssertEqual(audit.count, 3)
         XCTAssertTrue(audit.contains { $0["change"]?["status"] == ["from": "in_transit", "to": "delivered"] })
     }

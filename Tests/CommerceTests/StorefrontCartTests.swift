@@ -6,7 +6,7 @@ import KernelTesting
 /// checkout through the back office's pipeline, and each customer's own orders.
 final class StorefrontCartTests: StorefrontTestCase {
     func available(_ sku: String) throws -> Int64 {
-        try staff("inventory.stock.list", ["sku": .string(sku)]).arrayValue![0]["available"]!.intValue!
+        try staff("inventory.stock.list", ["sku": .string(sku)])["items"]!.arrayValue![0]["available"]!.intValue!
     }
 
     func testGuestBuildsACartAndChecksOutThroughTheCheckoutPipeline() throws {

@@ -29,7 +29,7 @@ final class StorefrontPaymentTests: StorefrontTestCase {
         XCTAssertEqual(paid["order_status"], "paid")
         XCTAssertEqual(paid["payment"]?["card_last4"], "4242")
         XCTAssertEqual(try staff("orders.show", ["order": .string(number)])["status"], "paid")
-        XCTAssertEqual(try staff("inventory.stock.list", ["sku": "TEA-1"]).arrayValue?[0]["on_hand"], 18, "the reserved units were sold")
+        XCTAssertEqual(try staff("inventory.stock.list", ["sku": "TEA-1"])["items"]?.arrayValue?[0]["on_hand"], 18, "the reserved units were sold")
         // Retrying the same request charges nothing more.
         XCTAssertEqual(try shop("storefront.order.pay", ["order": .string(number), "method": "sandbox", "card": .string(Self.visa)],
                                 token: token, key: "pay-1")["outcome"], "approved")

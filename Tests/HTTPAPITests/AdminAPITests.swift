@@ -151,6 +151,32 @@ final class AdminAPITests: XCTestCase {
         XCTAssertEqual(Set(seen.compactMap { $0["handle"]?.stringValue }).count, 3)
     }
 
+    func testAuditListFollowsLinkHeadersWithoutRepeatsOrGaps() throws {
+        // audit.list is a platform operation (/v1/audit/list): over HTTP it has no shop, so
+        // it reads the whole installation and needs an operator.
+        let client = try server.client()
+        let operatorToken = try server.token("operator@demo.souk")
+        let all = try client.request("GET", "/v1/audit/list?limit=10000", headers: auth(operatorToken))
+        XCTAssertEqual(all.status, 200, all.text)
+        XCTAssertNil(all.header("Link"), "one page holds everything")
+        let expected = try XCTUnwrap(all.json["items"]?.arrayValue)
+        XCTAssertGreaterThan(expected.count, 10, "the demo writes an audit trail")
+        var target = "/v1/audit/list?limit=7"
+        var seen: [Value] = []
+        for _ in 0..<(expected.count / 7 + 2) {
+            let page = try client.request("GET", target, headers: auth(operatorToken))
+            XCTAssertEqual(page.status, 200, page.text)
+            seen += page.json["items"]?.arrayValue ?? []
+            guard let link = page.header("Link") else { break }
+            XCTAssertTrue(link.hasPrefix("</v1/audit/list?limit=7&cursor=") && link.hasSuffix(">; rel=\"next\""), link)
+            target = String(link.dropFirst().prefix { $0 != ">" })
+        }
+        XCTAssertEqual(seen.count, expected.count)
+        XCTAssertEqual(seen, expected, "every entry once, newest first")
+        let refused = try client.request("GET", "/v1/audit/list?limit=1", headers: auth(owner))
+        XCTAssertEqual(refused.status, 403, "without a shop only an operator reads the audit log")
+    }
+
     func testRequestIDsAreEchoedAndWrittenToTheAuditLog() throws {
         let client = try server.client()
         let response = try client.request("POST", "/v1/shops/north/shop/update", body: #"{"phone":"+33 1 11"}"#,

@@ -27,8 +27,8 @@ final class AccessTests: XCTestCase {
         }
         XCTAssertEqual(try auditCount("denied"), denials + 1, "a denial is audited")
         let denial = try kernel.perform("audit.list", input: ["outcome": "denied", "limit": 1], context: try harness.operatorContext(shop: "alpha"))
-        XCTAssertEqual(denial.arrayValue?.first?["operation"], "notes.add")
-        XCTAssertEqual(denial.arrayValue?.first?["actor"]?.stringValue?.hasSuffix("clerk@beta.test"), true)
+        XCTAssertEqual(denial["items"]?.arrayValue?.first?["operation"], "notes.add")
+        XCTAssertEqual(denial["items"]?.arrayValue?.first?["actor"]?.stringValue?.hasSuffix("clerk@beta.test"), true)
         // Nothing was written by the refused call, and beta's clerk works in beta.
         XCTAssertEqual(try kernel.perform("notes.count", context: try harness.operatorContext(shop: "alpha")), .int(0))
         try kernel.perform("notes.add", input: ["text": "hi"], context: try harness.context(as: "clerk@beta.test", shop: "beta"))

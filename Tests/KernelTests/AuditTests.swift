@@ -59,11 +59,36 @@ final class AuditTests: XCTestCase {
     func testListFiltersByActorOperationAndTime() throws {
         let context = try harness.operatorContext(shop: "alpha")
         let updates = try harness.kernel.perform("audit.list", input: ["operation": "shop.update", "actor": "owner@alpha.test"], context: context)
-        XCTAssertEqual(updates.arrayValue?.count, 3)
-        XCTAssertEqual(updates.arrayValue?.first?["change"]?["name"]?["to"], "C", "newest first, with the change")
+        XCTAssertEqual(updates["items"]?.arrayValue?.count, 3)
+        XCTAssertEqual(updates["items"]?.arrayValue?.first?["change"]?["name"]?["to"], "C", "newest first, with the change")
         let future = try harness.kernel.perform("audit.list", input: ["since": "2100-01-01T00:00:00Z"], context: context)
-        XCTAssertEqual(future.arrayValue?.count, 0)
+        XCTAssertEqual(future["items"]?.arrayValue?.count, 0)
         XCTAssertThrowsError(try harness.kernel.perform("audit.list", context: try harness.context(as: "clerk@alpha.test", shop: "alpha")))
+    }
+
+    func testListPagesNewestFirstWithoutRepeatsOrGaps() throws {
+        let context = try harness.operatorContext(shop: "alpha")
+        for index in 1...6 {
+            try harness.kernel.perform("shop.update", input: ["name": .string("Name \(index)")], context: context)
+        }
+        let all = try XCTUnwrap(harness.kernel.perform("audit.list", input: ["limit": 10_000], context: context)["items"]?.arrayValue)
+        XCTAssertGreaterThan(all.count, 7)
+        var seen: [Value] = []
+        var input: Value.Object = ["limit": 3]
+        var pages = 0
+        while pages < 100 {
+            let page = try harness.kernel.perform("audit.list", input: input, context: context)
+            pages += 1
+            seen += page["items"]?.arrayValue ?? []
+            if pages == 1 {   // written while the client pages: newer than the cursor, so not in this walk
+                try harness.kernel.perform("shop.update", input: ["name": "Late"], context: context)
+            }
+            guard let next = page["next_cursor"], next != .null else { break }
+            input["cursor"] = next
+        }
+        XCTAssertEqual(pages, (all.count + 2) / 3)
+        XCTAssertEqual(seen, all, "every entry once, newest first")
+        XCTAssertEqual(seen.compactMap { $0["seq"]?.intValue }, seen.compactMap { $0["seq"]?.intValue }.sorted(by: >))
     }
 
     private func rowID(seq: Int) throws -> Int64 {

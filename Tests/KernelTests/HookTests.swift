@@ -28,8 +28,8 @@ final class HookTests: XCTestCase {
         let audited = try harness.kernel.store.read { try $0.query("SELECT COUNT(*) AS n FROM souk_audit WHERE operation = 'shop.update'")[0].int("n") }
         XCTAssertEqual(audited, 1, "a vetoed operation leaves only its audit entry")
         let entry = try harness.kernel.perform("audit.list", input: ["operation": "shop.update"], context: try harness.operatorContext(shop: "s"))
-        XCTAssertEqual(entry.arrayValue?.first?["outcome"], "vetoed")
-        XCTAssertEqual(entry.arrayValue?.first?["change"]?["reason"], "orders are open (refused by strict)")
+        XCTAssertEqual(entry["items"]?.arrayValue?.first?["outcome"], "vetoed")
+        XCTAssertEqual(entry["items"]?.arrayValue?.first?["change"]?["reason"], "orders are open (refused by strict)")
     }
 
     func testThrowingHandlerRollsBackEverything() throws {
@@ -67,6 +67,27 @@ final class HookTests: XCTestCase {
         XCTAssertEqual(try harness.kernel.perform("shop.show", context: try harness.operatorContext(shop: "b"))["description"], .null)
     }
 
+    func testOutboxListPagesOldestFirstWithoutRepeatsOrGaps() throws {
+        let harness = try KernelHarness(plugins: [HookPlugin(id: "flaky", recorder: HookRecorder(), failDeliveries: 1_000)])
+        try harness.addShop("s")
+        for index in 1...5 {
+            try harness.kernel.perform("shop.update", input: ["name": .string("Name \(index)")], context: try harness.operatorContext(shop: "s"))
+        }
+        let context = try harness.operatorContext()
+        let all = try XCTUnwrap(harness.kernel.perform("outbox.list", input: ["limit": 500], context: context)["items"]?.arrayValue)
+        XCTAssertGreaterThanOrEqual(all.count, 5)
+        var seen: [Value] = []
+        var input: Value.Object = ["limit": 2]
+        while seen.count <= all.count {
+            let page = try harness.kernel.perform("outbox.list", input: input, context: context)
+            seen += page["items"]?.arrayValue ?? []
+            guard let next = page["next_cursor"], next != .null else { break }
+            input["cursor"] = next
+        }
+        XCTAssertEqual(seen, all, "every pending event once, oldest first")
+        XCTAssertEqual(seen.compactMap { $0["id"]?.intValue }, seen.compactMap { $0["id"]?.intValue }.sorted())
+    }
+
     func testEventsAreDeliveredAfterCommitAndRetriedAfterAFailure() throws {
         let recorder = HookRecorder()
         let harness = try KernelHarness(plugins: [HookPlugin(id: "flaky", recorder: recorder, failDeliveries: 1)])
@@ -74,8 +95,8 @@ final class HookTests: XCTestCase {
         try harness.kernel.perform("shop.update", input: ["name": "Renamed"], context: try harness.operatorContext(shop: "s"))
         XCTAssertEqual(recorder.all.filter { $0.hasPrefix("event") }, [], "the first delivery failed")
         let pending = try harness.kernel.perform("outbox.list", context: try harness.operatorContext())
-        XCTAssertEqual(pending.arrayValue?.first?["attempts"], 1)
-        XCTAssertEqual(pending.arrayValue?.first?["last_error"], "flaky.record: subscriber down")
+        XCTAssertEqual(pending["items"]?.arrayValue?.first?["attempts"], 1)
+        XCTAssertEqual(pending["items"]?.arrayValue?.first?["last_error"], "flaky.record: subscriber down")
         // Not due yet: nothing happens.
         XCTAssertEqual(harness.kernel.deliverPendingEvents().delivered, 0)
         harness.clock.advance(by: 5)

@@ -5,6 +5,10 @@ import Kernel
 enum Output {
     static func render(_ value: Value, json: Bool) -> String {
         if json { return JSON.encode(value, pretty: false) + "\n" }
+        if let (items, next) = page(value) {
+            let rendered = render(.array(items), json: false)
+            return next == .null ? rendered : rendered + "(more: --cursor \(next.display))\n"
+        }
         switch value {
         case .array(let rows):
             if rows.isEmpty { return "(none)\n" }
@@ -18,6 +22,14 @@ enum Output {
         default:
             return value.display + "\n"
         }
+    }
+
+    /// A page of a paged list (`{"items": [...], "next_cursor": N|null}`, nothing else):
+    /// shown as its items, with a hint line naming the next cursor when there is one.
+    static func page(_ value: Value) -> (items: [Value], next: Value)? {
+        guard case .object(let object) = value, object.count == 2,
+              case .array(let items)? = object["items"], let next = object["next_cursor"] else { return nil }
+        return (items, next)
     }
 
     static func table(_ rows: [Value.Object]) -> String {

@@ -4,8 +4,10 @@ enum ReservationOperations {
     static let all = [list, expire]
 
     static let list = OperationSpec(
-        name: "inventory.reservations.list", summary: "List stock held for orders",
-        fields: [Field("status", help: "active, committed, released or restocked (default active)"), Field("order", help: "only this order")],
+        name: "inventory.reservations.list", summary: "List stock held for orders, oldest first, a page at a time",
+        fields: [Field("status", help: "active, committed, released or restocked (default active)"), Field("order", help: "only this order"),
+                 Field("cursor", .int, help: "continue after this reservation id (next_cursor of the previous page)"),
+                 Field("limit", .int, help: "page size, 1-500 (default 50)")],
         permission: "inventory.read", mutates: false
     ) { scope in
         var sql = """
@@ -18,11 +20,17 @@ enum ReservationOperations {
         }
         var parameters: [String: any SQLBindable] = ["status": status]
         if let order = scope.input.optionalString("order") { sql += " AND r.order_number = :order"; parameters["order"] = order }
-        return .array(try scope.db.query(sql + " ORDER BY r.id", parameters).map {
+        if let cursor = scope.input.optionalInt("cursor") { sql += " AND r.id > :cursor"; parameters["cursor"] = cursor }
+        let limit = try scope.input.limit()
+        parameters["limit"] = limit + 1
+        let rows = try scope.db.query(sql + " ORDER BY r.id LIMIT :limit", parameters)
+        let page = rows.prefix(Int(limit))
+        let next: Value = rows.count > Int(limit) ? .int(try page.last!.int64("id")) : .null
+        return ["items": .array(try page.map {
             ["order": .string(try $0.string("order_number")), "sku": .string(try $0.string("sku")), "location": .string(try $0.string("location")),
              "quantity": .int(try $0.int64("quantity")), "status": .string(try $0.string("status")),
              "expires_at": .string(Validation.isoString(millis: try $0.int64("expires_at")))]
-        })
+        }), "next_cursor": next]
     }
 
     static let expire = OperationSpec(

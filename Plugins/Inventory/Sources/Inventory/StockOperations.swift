@@ -36,17 +36,27 @@ enum StockOperations {
 
     static let list = OperationSpec(
         name: "inventory.stock.list", summary: "Stock levels: on hand, reserved, safety stock, available, damaged",
-        fields: [Field("sku", help: "only this SKU"), locationField],
+        fields: [Field("sku", help: "only this SKU"), locationField,
+                 Field("cursor", .int, help: "continue after this position (next_cursor of the previous page)"),
+                 Field("limit", .int, help: "page size, 1-500 (default 50)")],
         permission: "inventory.read", mutates: false
     ) { scope in
         var sql = """
-            SELECT s.*, l.code AS location, s.on_hand - s.reserved - s.safety_stock AS available
+            SELECT s.rowid AS position, s.*, l.code AS location, s.on_hand - s.reserved - s.safety_stock AS available
             FROM inventory_stock s JOIN inventory_locations l ON l.id = s.location_id WHERE s.shop_id = :shop
             """
         var parameters: [String: any SQLBindable] = [:]
         if let sku = scope.input.optionalString("sku") { sql += " AND s.sku = :sku"; parameters["sku"] = sku }
         if let location = scope.input.optionalString("location") { sql += " AND l.code = :location"; parameters["location"] = location }
-        return .array(try scope.db.query(sql + " ORDER BY s.sku, l.code", parameters).map(Stock.value))
+        if let cursor = scope.input.optionalInt("cursor") { sql += " AND s.rowid > :cursor"; parameters["cursor"] = cursor }
+        let limit = try scope.input.limit()
+        parameters["limit"] = limit + 1
+        // In the order rows were created (rowid): a stable key, so that stock levels created
+        // while a client pages are neither repeated nor skipped.
+        let rows = try scope.db.query(sql + " ORDER BY s.rowid LIMIT :limit", parameters)
+        let page = rows.prefix(Int(limit))
+        let next: Value = rows.count > Int(limit) ? .int(try page.last!.int64("position")) : .null
+        return ["items": .array(try page.map(Stock.value)), "next_cursor": next]
     }
 
     /// Reason codes for adjustments, and which quantity each one changes.

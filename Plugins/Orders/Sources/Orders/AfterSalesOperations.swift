@@ -163,9 +163,11 @@ enum AfterSalesOperations {
     }
 
     static let list = OperationSpec(
-        name: "orders.aftersales.list", summary: "List refund, return and exchange requests",
+        name: "orders.aftersales.list", summary: "List refund, return and exchange requests, newest first, a page at a time",
         fields: [Field("order", help: "only this order"), Field("status", help: "requested, approved or rejected"),
-                 Field("kind", help: "refund, return or exchange")],
+                 Field("kind", help: "refund, return or exchange"),
+                 Field("cursor", .int, help: "continue after this request id (next_cursor of the previous page)"),
+                 Field("limit", .int, help: "page size, 1-500 (default 50)")],
         permission: "orders.read", mutates: false
     ) { scope in
         var sql = "SELECT id FROM orders_after_sales WHERE shop_id = :shop"
@@ -185,7 +187,13 @@ enum AfterSalesOperations {
             }
             sql += " AND kind = :kind"; parameters["kind"] = kind
         }
-        return .array(try scope.db.query(sql + " ORDER BY id DESC", parameters).map { try value(try $0.int64("id"), scope) })
+        if let cursor = scope.input.optionalInt("cursor") { sql += " AND id < :cursor"; parameters["cursor"] = cursor }
+        let limit = try scope.input.limit()
+        parameters["limit"] = limit + 1
+        let rows = try scope.db.query(sql + " ORDER BY id DESC LIMIT :limit", parameters)
+        let page = rows.prefix(Int(limit))
+        let next: Value = rows.count > Int(limit) ? .int(try page.last!.int64("id")) : .null
+        return ["items": .array(try page.map { try value(try $0.int64("id"), scope) }), "next_cursor": next]
     }
 
     static func value(_ id: Int64, _ scope: OperationScope) throws -> Value {

@@ -22,11 +22,12 @@ enum ReportOperations {
     }
 
     static let list = OperationSpec(
-        name: "payment.list", summary: "List payments, most recently changed first",
+        name: "payment.list", summary: "List payments, newest first, a page at a time",
         fields: [
             Field("status", help: "only payments in this status: \(PaymentRecord.Status.allCases.map(\.rawValue).joined(separator: ", "))"),
             Field("method", .code, help: "only payments with this method"),
-            Field("limit", .int, help: "at most this many (1-500, default 50)"),
+            Field("cursor", .int, help: "continue after this payment id (next_cursor of the previous page)"),
+            Field("limit", .int, help: "page size, 1-500 (default 50)"),
         ],
         permission: "payment.read", mutates: false
     ) { scope in
@@ -43,11 +44,16 @@ enum ReportOperations {
             sql += " AND method = :method"
             parameters["method"] = method
         }
+        if let cursor = scope.input.optionalInt("cursor") {
+            sql += " AND id < :cursor"
+            parameters["cursor"] = cursor
+        }
         let limit = try scope.input.limit()
-        parameters["limit"] = limit
-        return .array(try scope.db.query(sql + " ORDER BY updated_at DESC, id DESC LIMIT :limit", parameters).map {
-            try PaymentRecord(row: $0).value
-        })
+        parameters["limit"] = limit + 1
+        let rows = try scope.db.query(sql + " ORDER BY id DESC LIMIT :limit", parameters)
+        let page = rows.prefix(Int(limit))
+        let next: Value = rows.count > Int(limit) ? .int(try page.last!.int64("id")) : .null
+        return ["items": .array(try page.map { try PaymentRecord(row: $0).value }), "next_cursor": next]
     }
 
     /// One order in the reconciliation: what Orders booked against what payments hold.

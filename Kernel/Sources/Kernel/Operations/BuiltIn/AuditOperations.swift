@@ -15,7 +15,7 @@ enum AuditOperations {
     }
 
     static let list = OperationSpec(
-        name: "audit.list", summary: "List audit entries, newest first",
+        name: "audit.list", summary: "List audit entries, newest first, a page at a time",
         fields: [
             Field("actor", help: "only entries whose actor contains this text (e.g. an email)"),
             Field("operation", help: "only this operation, e.g. shop.update"),
@@ -23,7 +23,8 @@ enum AuditOperations {
             Field("outcome", help: "ok, denied or vetoed"),
             Field("since", .dateTime, help: "from this time (ISO 8601)"),
             Field("until", .dateTime, help: "before this time (ISO 8601)"),
-            Field("limit", .int, help: "at most this many entries (default 50)"),
+            Field("cursor", .int, help: "continue after this entry id (next_cursor of the previous page)"),
+            Field("limit", .int, help: "page size, 1-10000 (default 50)"),
         ],
         permission: nil, mutates: false, scope: .platform
     ) { scope in
@@ -41,20 +42,24 @@ enum AuditOperations {
         if let until = input.optionalString("until").flatMap(Validation.parseDate) {
             sql += " AND at < ?"; parameters.append(Int64(until.timeIntervalSince1970 * 1000))
         }
+        if let cursor = input.optionalInt("cursor") { sql += " AND id < ?"; parameters.append(cursor) }
         let limit = try input.limit(max: 10_000)
-        sql += " ORDER BY at DESC, id DESC LIMIT ?"
-        parameters.append(limit)
+        sql += " ORDER BY id DESC LIMIT ?"
+        parameters.append(limit + 1)
         let shopCodes = Dictionary(uniqueKeysWithValues: try scope.transaction.query("SELECT id, code FROM souk_shops").map {
             (try $0.int64("id"), try $0.string("code"))
         })
-        return .array(try scope.transaction.query(sql, parameters).map { row in
+        let rows = try scope.transaction.query(sql, parameters)
+        let page = rows.prefix(Int(limit))
+        let next: Value = rows.count > Int(limit) ? .int(try page.last!.int64("id")) : .null
+        return ["items": .array(try page.map { row in
             let entry = try AuditEntry(row: row)
             guard case .object(var object) = entry.value else { return entry.value }
             object["shop_id"] = nil
             var shaped: Value.Object = ["seq": object["seq"]!, "at": object["at"]!, "shop": .string(shopCodes[entry.shopID] ?? "platform")]
             for (key, value) in object where !["id", "seq", "at"].contains(key) { shaped[key] = value }
             return .object(shaped)
-        })
+        }), "next_cursor": next]
     }
 
     static let verify = OperationSpec(
