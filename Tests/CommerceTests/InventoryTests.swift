@@ -57,7 +57,7 @@ final class InventoryTests: XCTestCase {
         XCTAssertEqual(try stock("TEA")["available"], 7)
         try kernel.perform("orders.cancel", input: ["order": .string(first)], context: try ctx(.manager))
         XCTAssertEqual(try stock("TEA")["on_hand"], 10, "a paid order that is cancelled goes back on the shelf")
-        let ledger = try kernel.perform("inventory.movements", input: ["sku": "TEA"], context: try ctx(.auditor)).arrayValue!
+        let ledger = try kernel.perform("inventory.movements", input: ["sku": "TEA"], context: try ctx(.auditor))["items"]!.arrayValue!
         XCTAssertEqual(ledger.map { $0["kind"]!.stringValue! }, ["restocked", "released", "reserved", "sale", "reserved", "received"])
     }
 
@@ -177,5 +177,20 @@ final class InventoryTests: XCTestCase {
         try kernel.perform("orders.exchange.approve", input: ["request": exchange["id"]!], context: try ctx(.warehouse))
         XCTAssertEqual(try stock("TEA")["on_hand"], 3)
         XCTAssertEqual(try stock("CUP")["on_hand"], 1)
+    }
+
+    func testExpiredHoldsAreReleasedByTheScheduledJobWithoutAnyone() throws {
+        XCTAssertTrue(kernel.scheduledJobs.contains { $0.operation == "inventory.reservations.expire" })
+        try receive("TEA", 2)
+        let unpaid = try place(["TEA:2"])
+        XCTAssertEqual(try stock("TEA")["available"], 0)
+        kernel.runDueJobs()   // the first run of the interval: nothing has expired yet
+        XCTAssertEqual(try stock("TEA")["available"], 0)
+        harness.clock.advance(by: 31 * 60)
+        let report = kernel.runDueJobs()
+        XCTAssertTrue(report.ran.contains { $0.hasPrefix("inventory.reservations.expire") }, "\(report)")
+        XCTAssertEqual(report.failed, [])
+        XCTAssertEqual(try stock("TEA")["available"], 2)
+        XCTAssertEqual(try kernel.perform("orders.show", input: ["order": .string(unpaid)], context: try ctx(.clerk))["status"], "cancelled")
     }
 }

@@ -78,10 +78,16 @@ struct ServeCommand {
             sources.append(source)
         }
         // Events published by requests are delivered right after each commit; this retries
-        // the ones whose subscribers failed, on their backoff schedule.
+        // the ones whose subscribers failed, on their backoff schedule, and runs the plugins'
+        // scheduled jobs that are due.
         let delivery = DispatchSource.makeTimerSource(queue: DispatchQueue(label: "souk.serve.outbox"))
         delivery.schedule(deadline: .now() + 1, repeating: 1)
-        delivery.setEventHandler { kernel.deliverPendingEvents() }
+        delivery.setEventHandler {
+            kernel.deliverPendingEvents()
+            // Plugins' housekeeping (e.g. expiring stock holds), on the same serial queue.
+            let jobs = kernel.runDueJobs()
+            for failure in jobs.failed { CLI.write("souk serve: scheduled job failed: \(failure)\n", to: STDERR_FILENO) }
+        }
         delivery.resume()
 
         server.waitUntilStopped()

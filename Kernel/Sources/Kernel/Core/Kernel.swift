@@ -21,6 +21,8 @@ public final class Kernel: @unchecked Sendable {
     /// staff request needs one; building it from `permissionSpecs` took ~10 % of a read).
     var builtInRolePermissions: [BuiltInRole: Set<Permission>] = [:]
     var loaded: [LoadedPlugin] = []
+    /// Operations plugins asked to have run periodically (`PluginRegistrar.schedule`).
+    var schedules: [ScheduledJob] = []
     /// Plugins that were offered but refused, with the reason; the rest run without them.
     public private(set) var failures: [PluginFailure] = []
 
@@ -184,6 +186,16 @@ public final class Kernel: @unchecked Sendable {
                 throw KernelError(.invalidInput, "operation '\(operation.name)' needs permission '\(permission)', which nobody declares; add it to the manifest's permissions")
             }
         }
+        for job in registrar.schedules {
+            guard let operation = registrar.operations.first(where: { $0.name == job.operation }) else {
+                throw KernelError(.invalidInput, "schedule of '\(job.operation)': the plugin registers no such operation")
+            }
+            guard operation.scope == .shop, operation.mutates, operation.audience == .staff,
+                  !operation.fields.contains(where: \.required) else {
+                throw KernelError(.invalidInput,
+                    "schedule of '\(job.operation)': a scheduled operation must act on a shop, change state, be a staff operation and need no input")
+            }
+        }
         // Hooks before migrations: a refused hook leaves no tables behind, and a failed
         // migration takes back the hooks already added.
         do {
@@ -195,6 +207,7 @@ public final class Kernel: @unchecked Sendable {
         }
         for spec in manifest.permissions { permissionSpecs[spec.permission] = (spec, manifest.id) }
         for operation in registrar.operations { operations[operation.name] = operation }
+        schedules += registrar.schedules
         loaded.append(LoadedPlugin(manifest: manifest, source: candidate.source, plugin: candidate.plugin,
                                    operations: registrar.operations.map(\.name)))
     }

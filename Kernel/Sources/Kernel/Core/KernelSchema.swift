@@ -68,5 +68,10 @@ enum KernelSchema {
             ALTER TABLE souk_shopper_sessions_new RENAME TO souk_shopper_sessions;
             CREATE INDEX souk_shopper_sessions_expiry ON souk_shopper_sessions (shop_id, expires_at);
             """),
-    ]
+        Migration(version: 4, name: "scheduled job runs", sql: """
+        CREATE TABLE souk_job_runs (
+            operation TEXT NOT NULL, shop_id INTEGER NOT NULL REFERENCES souk_shops(id),
+            last_run_at INTEGER NOT NULL, last_error TEXT, PRIMARY KEY (operation, shop_id));
+        """),
+]
 }

@@ -9,6 +9,7 @@ public final class PluginRegistrar: @unchecked Sendable {
     var operations: [OperationSpec] = []
     var hookAdds: [(HookBus) throws -> Void] = []
     var reservedTokens: [HookToken] = []
+    var schedules: [ScheduledJob] = []
     var hookCount: Int { hookAdds.count }
     var sealed = false
 
@@ -21,6 +22,22 @@ public final class PluginRegistrar: @unchecked Sendable {
         if sealed {
             throw KernelError(.registrySealed, "plugin '\(pluginID)' tried to register after start-up; register everything inside register(_:)")
         }
+    }
+
+    /// Asks hosts that stay up (`souk serve`) to run one of this plugin's operations in every
+    /// shop where the plugin is enabled, every `seconds` seconds: housekeeping such as
+    /// expiring stock holds. The operation must act on a shop, change state and take no
+    /// required input. It runs as the kernel's `system` actor and is audited like any run.
+    ///
+    /// ```swift
+    /// try registrar.schedule("giftwrap.expire", everySeconds: 300)
+    /// ```
+    public func schedule(_ operation: String, everySeconds seconds: Int) throws {
+        try checkOpen()
+        guard seconds >= 1 else {
+            throw KernelError(.pluginRefused, "plugin '\(pluginID)': schedule of '\(operation)' needs at least 1 second between runs")
+        }
+        schedules.append(ScheduledJob(operation: operation, pluginID: pluginID, intervalMillis: Int64(seconds) * 1000))
     }
 
     /// Adds an operation. Its name must start with a group (`giftwrap.list`).

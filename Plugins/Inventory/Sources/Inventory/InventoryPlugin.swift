@@ -16,6 +16,9 @@ public final class InventoryPlugin: Plugin {
         for operation in StockOperations.all + StocktakeOperations.all + InsightOperations.all + ReservationOperations.all {
             try registrar.operation(operation)
         }
+        // Unpaid orders give their stock back when the hold ends, without anyone running
+        // `inventory reservations expire` by hand (hosts that stay up run due jobs).
+        try registrar.schedule("inventory.reservations.expire", everySeconds: 60)
         // Inside the checkout transaction: reserve or fail the whole order.
         try registrar.filter(Hooks.orderPlacing) { order, scope in
             try Reservations.reserve(order, scope)
