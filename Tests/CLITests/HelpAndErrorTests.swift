@@ -81,7 +81,7 @@ final class HelpAndErrorTests: XCTestCase {
         }
         // Nothing was written by any of them.
         let shops = try souk.ok(asOp + ["shop", "list", "--json"])
-        XCTAssertEqual(shops.stdout, #"[{"code":"north","name":"Shop north","currency":"EUR","timezone":"UTC"}]"# + "\n")
+        XCTAssertEqual(shops.stdout, #"{"items":[{"code":"north","name":"Shop north","currency":"EUR","timezone":"UTC"}],"next_cursor":null}"# + "\n")
         let json = try souk.run(asOp + ["--json", "shop", "create", "--code", "x", "--name", "X", "--currency", "EURO"])
         XCTAssertEqual(json.stderr, #"{"error":{"code":"invalid_input","message":"'EURO' is not an ISO 4217 currency code (e.g. EUR, USD, JPY)","field":"currency"}}"# + "\n")
     }

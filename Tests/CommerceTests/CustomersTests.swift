@@ -431,7 +431,7 @@ final class CustomersTests: XCTestCase {
         assertRefused(.notFound, "no customer group 'gold' in this shop; create it with customers.group.create", field: "group") {
             try self.run("customers.group.add", ["group": "gold", "customer": .int(alice)])
         }
-        let groups = try run("customers.group.list", as: .auditor).arrayValue!
+        let groups = try run("customers.group.list", as: .auditor)["items"]!.arrayValue!
         XCTAssertEqual(groups.map { $0["name"]! }, ["vip", "wholesale"])
         XCTAssertEqual(groups.map { $0["members"]! }, [2, 1])
         XCTAssertEqual(ids(try run("customers.list", ["group": "vip"])), [alice, bob])
@@ -444,7 +444,7 @@ final class CustomersTests: XCTestCase {
             try self.run("customers.group.remove", ["group": "vip", "customer": .int(bob)])
         }
         XCTAssertEqual(ids(try run("customers.list", ["group": "vip"])), [alice])
-        XCTAssertEqual(try run("customers.group.list").arrayValue!.map { $0["members"]! }, [1, 1])
+        XCTAssertEqual(try run("customers.group.list")["items"]!.arrayValue!.map { $0["members"]! }, [1, 1])
 
         let gold = try run("customers.level.set", ["customer": .int(bob), "level": "gold"])
         XCTAssertEqual(gold["level"], "gold")
@@ -469,5 +469,23 @@ final class CustomersTests: XCTestCase {
         }
         let id = try create(["email": "alice@example.com"])
         XCTAssertEqual(try run("probe.checkout", ["customer": .int(id)]), "passed")
+    }
+
+    func testGroupListPagesWithoutRepeatsOrGaps() throws {
+        let names = ["vip", "wholesale", "staff", "press", "alumni"]
+        for name in names { try run("customers.group.create", ["name": .string(name)], as: .manager) }
+        var seen: [String] = []
+        var input: Value.Object = ["limit": 2]
+        var pages = 0
+        while pages < 10 {
+            let page = try run("customers.group.list", input, as: .auditor)
+            pages += 1
+            seen += page["items"]?.arrayValue?.compactMap { $0["name"]?.stringValue } ?? []
+            if pages == 1 { try run("customers.group.create", ["name": "late"], as: .manager) }   // after the cursor: still seen
+            guard let next = page["next_cursor"], next != .null else { break }
+            input["cursor"] = next
+        }
+        XCTAssertEqual(seen, names + ["late"], "oldest first, every group once")
+        XCTAssertEqual(pages, 3)
     }
 }

@@ -62,6 +62,20 @@ final class InventoryOrdersPagingTests: XCTestCase {
         XCTAssertThrowsError(try list("inventory.stock.list", ["limit": 501]))
     }
 
+    func testMovementsPageNewestFirstWithoutRepeatsOrGaps() throws {
+        for quantity in 1...7 { try receive("TEA", Int64(quantity)) }
+        var added = false
+        let (rows, pages) = try pageThrough(limit: 3) { input in
+            var input = input
+            input["sku"] = "TEA"
+            let page = try list("inventory.movements", input)
+            if !added { added = true; try receive("TEA", 100) }   // newer than the cursor: not in this walk
+            return page
+        }
+        XCTAssertEqual(pages, 3)
+        XCTAssertEqual(rows.map { $0["on_hand"]!.intValue! }, [7, 6, 5, 4, 3, 2, 1], "newest first, each once")
+    }
+
     func testReservationsAndAfterSalesRequestsPageWithoutRepeatsOrGaps() throws {
         try receive("TEA", 100)
         var numbers: [String] = []

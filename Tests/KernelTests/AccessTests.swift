@@ -58,7 +58,7 @@ final class AccessTests: XCTestCase {
         }
         // What hr does hold, hr may grant.
         try kernel.perform("staff.grant", input: ["email": "clerk@beta.test", "role": "hr"], context: hr)
-        let members = try kernel.perform("staff.list", context: hr).arrayValue ?? []
+        let members = try kernel.perform("staff.list", context: hr)["items"]?.arrayValue ?? []
         XCTAssertTrue(members.contains { $0["email"] == "clerk@beta.test" && $0["roles"] == "hr" })
     }
 
@@ -119,7 +119,7 @@ final class AccessTests: XCTestCase {
         refuse(["name": "G", "currency": "EUR"], "missing required field 'code' for shop.create")
         refuse(["code": "gamma", "name": "G", "currency": "EUR", "colour": "red"],
                "unknown field 'colour' for shop.create (fields: code, name, currency, timezone, phone, email, address, business_hours, logo_url, description)")
-        XCTAssertEqual(try kernel.perform("shop.list", context: platform).arrayValue?.count, 2)
+        XCTAssertEqual(try kernel.perform("shop.list", context: platform)["items"]?.arrayValue?.count, 2)
         XCTAssertThrowsError(try kernel.perform("shop.show", context: try harness.operatorContext(shop: "nope"))) // context fails
         XCTAssertThrowsError(try harness.context(as: "owner@alpha.test", shop: "nope")) {
             XCTAssertEqual(($0 as! KernelError).code, .notFound)

@@ -43,10 +43,16 @@ enum GroupOperations {
     }
 
     static let list = OperationSpec(
-        name: "customers.group.list", summary: "List customer groups with their member counts",
+        name: "customers.group.list", summary: "List customer groups with their member counts, oldest first, a page at a time",
+        fields: [Field("cursor", .int, help: CustomerRules.cursorHelp), Field("limit", .int, help: CustomerRules.limitHelp)],
         permission: "customers.read", mutates: false
     ) { scope in
-        .array(try scope.db.query(selectSQL + " WHERE g.shop_id = :shop ORDER BY g.code").map(value))
+        let limit = try CustomerRules.limit(scope)
+        let rows = try scope.db.query(selectSQL + " WHERE g.shop_id = :shop AND g.id > :cursor ORDER BY g.id LIMIT :limit",
+                                      ["cursor": scope.input.optionalInt("cursor") ?? 0, "limit": limit + 1])
+        let page = rows.prefix(Int(limit))
+        let next: Value = rows.count > Int(limit) ? .int(try page.last!.int64("id")) : .null
+        return ["items": .array(try page.map(value)), "next_cursor": next]
     }
 
     static let memberFields = [

@@ -147,20 +147,28 @@ enum StockOperations {
     }
 
     static let movements = OperationSpec(
-        name: "inventory.movements", summary: "The stock ledger of a SKU, newest first",
-        fields: [skuField, Field("limit", .int, help: "at most this many (default 50)")],
+        name: "inventory.movements", summary: "The stock ledger of a SKU, newest first, a page at a time",
+        fields: [skuField,
+                 Field("cursor", .int, help: "continue after this movement id (next_cursor of the previous page)"),
+                 Field("limit", .int, help: "page size, 1-1000 (default 50)")],
         permission: "inventory.read", mutates: false
     ) { scope in
         let limit = try scope.input.limit(max: 1000)
-        return .array(try scope.db.query("""
+        var sql = """
             SELECT m.*, l.code AS location FROM inventory_movements m JOIN inventory_locations l ON l.id = m.location_id
-            WHERE m.shop_id = :shop AND m.sku = :sku ORDER BY m.id DESC LIMIT :limit
-            """, ["sku": try scope.input.string("sku"), "limit": limit]).map {
+            WHERE m.shop_id = :shop AND m.sku = :sku
+            """
+        var parameters: [String: any SQLBindable] = ["sku": try scope.input.string("sku"), "limit": limit + 1]
+        if let cursor = scope.input.optionalInt("cursor") { sql += " AND m.id < :cursor"; parameters["cursor"] = cursor }
+        let rows = try scope.db.query(sql + " ORDER BY m.id DESC LIMIT :limit", parameters)
+        let page = rows.prefix(Int(limit))
+        let next: Value = rows.count > Int(limit) ? .int(try page.last!.int64("id")) : .null
+        return ["items": .array(try page.map {
             ["at": .string(Validation.isoString(millis: try $0.int64("at"))), "location": .string(try $0.string("location")),
              "kind": .string(try $0.string("kind")), "on_hand": .int(try $0.int64("on_hand_delta")),
              "reserved": .int(try $0.int64("reserved_delta")), "damaged": .int(try $0.int64("damaged_delta")),
              "order": Value(try $0.optionalString("order_number")), "reason": .string(try $0.string("reason")),
              "by": .string(try $0.string("actor"))]
-        })
+        }), "next_cursor": next]
     }
 }

@@ -77,18 +77,25 @@ enum ShopOperations {
     }
 
     static let list = OperationSpec(
-        name: "shop.list", summary: "List the shops you can see",
+        name: "shop.list", summary: "List the shops you can see, oldest first, a page at a time",
+        fields: [Field("cursor", .int, help: "continue after this shop id (next_cursor of the previous page)"),
+                 Field("limit", .int, help: "page size, 1-500 (default 50)")],
         permission: nil, mutates: false, scope: .platform
     ) { scope in
+        let limit = try scope.input.limit()
+        let cursor = scope.input.optionalInt("cursor") ?? 0
         let rows: [Row]
         if scope.context.isOperator {
-            rows = try scope.transaction.query("SELECT * FROM souk_shops ORDER BY code")
+            rows = try scope.transaction.query("SELECT * FROM souk_shops WHERE id > ? ORDER BY id LIMIT ?", [cursor, limit + 1])
         } else {
             rows = try scope.transaction.query("""
-                SELECT * FROM souk_shops WHERE id IN (SELECT shop_id FROM souk_memberships WHERE staff_id = ?) ORDER BY code
-                """, [scope.context.actor.staffID ?? -1])
+                SELECT * FROM souk_shops WHERE id IN (SELECT shop_id FROM souk_memberships WHERE staff_id = ?) AND id > ?
+                ORDER BY id LIMIT ?
+                """, [scope.context.actor.staffID ?? -1, cursor, limit + 1])
         }
-        return .array(try rows.map { try summary($0) })
+        let page = rows.prefix(Int(limit))
+        let next: Value = rows.count > Int(limit) ? .int(try page.last!.int64("id")) : .null
+        return ["items": .array(try page.map { try summary($0) }), "next_cursor": next]
     }
 
     static let show = OperationSpec(

@@ -42,16 +42,22 @@ enum StaffOperations {
     }
 
     static let list = OperationSpec(
-        name: "staff.list", summary: "List the shop's staff and their roles", permission: "staff.read", mutates: false
+        name: "staff.list", summary: "List the shop's staff and their roles, in the order they joined Souk, a page at a time",
+        fields: [Field("cursor", .int, help: "continue after this staff id (next_cursor of the previous page)"),
+                 Field("limit", .int, help: "page size, 1-500 (default 50)")],
+        permission: "staff.read", mutates: false
     ) { scope in
+        let limit = try scope.input.limit()
         let rows = try scope.transaction.query("""
-            SELECT s.email, s.name, group_concat(m.role, ',') AS roles FROM souk_memberships m
-            JOIN souk_staff s ON s.id = m.staff_id WHERE m.shop_id = ? GROUP BY s.id ORDER BY s.email
-            """, [try scope.context.requireShop().id])
-        return .array(try rows.map {
+            SELECT s.id, s.email, s.name, group_concat(m.role, ',') AS roles FROM souk_memberships m
+            JOIN souk_staff s ON s.id = m.staff_id WHERE m.shop_id = ? AND s.id > ? GROUP BY s.id ORDER BY s.id LIMIT ?
+            """, [try scope.context.requireShop().id, scope.input.optionalInt("cursor") ?? 0, limit + 1])
+        let page = rows.prefix(Int(limit))
+        let next: Value = rows.count > Int(limit) ? .int(try page.last!.int64("id")) : .null
+        return ["items": .array(try page.map {
             ["email": .string(try $0.string("email")), "name": .string(try $0.string("name")),
              "roles": .string((try $0.string("roles")).split(separator: ",").sorted().joined(separator: ","))]
-        })
+        }), "next_cursor": next]
     }
 
     static let grant = OperationSpec(
