@@ -50,7 +50,7 @@ final class PluginLoadingTests: XCTestCase {
         XCTAssertEqual(wrapped["adjustments"]?.arrayValue?.first?["label"], "Gift wrapping")
         let plain = try JSON.decode(try souk.ok(asOp + ["--json", "orders", "place", "--shop", "north", "--lines", "TEA-1:1"]).stdout)
         XCTAssertEqual(plain["fees"]?["amount"], 0)
-        let wraps = try JSON.decode(try souk.ok(asOp + ["--json", "giftwrap", "list", "--shop", "north"]).stdout).arrayValue ?? []
+        let wraps = try JSON.decode(try souk.ok(asOp + ["--json", "giftwrap", "list", "--shop", "north"]).stdout)["items"]?.arrayValue ?? []
         XCTAssertEqual(wraps.first?["order"], wrapped["number"])
         XCTAssertEqual(wraps.first?["note"], "For Ana")
         XCTAssertEqual(wraps.first?["status"], "queued", "its subscriber ran after the order committed")

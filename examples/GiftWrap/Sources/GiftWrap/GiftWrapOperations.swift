@@ -41,8 +41,12 @@ enum GiftWrapOperations {
     }
 
     static let list = OperationSpec(
-        name: "giftwrap.list", summary: "List gift-wrap requests, newest first",
-        fields: [Field("status", help: "only requests in this status (requested, queued)")],
+        name: "giftwrap.list", summary: "List gift-wrap requests, newest first, a page at a time",
+        fields: [
+            Field("status", help: "only requests in this status (requested, queued)"),
+            Field("cursor", .int, help: "continue after this request id (next_cursor of the previous page)"),
+            Field("limit", .int, help: "page size, 1-500 (default 50)"),
+        ],
         permission: "giftwrap.read", mutates: false
     ) { scope in
         var sql = "SELECT * FROM giftwrap_wraps WHERE shop_id = :shop"
@@ -51,10 +55,21 @@ enum GiftWrapOperations {
             sql += " AND status = :status"
             parameters["status"] = status
         }
-        return .array(try scope.db.query(sql + " ORDER BY id DESC", parameters).map { row in
+        // A list that grows is paged: continue after a stable key (the id), fetch one row
+        // more than the page to know whether there is a next one.
+        if let cursor = scope.input.optionalInt("cursor") {
+            sql += " AND id < :cursor"
+            parameters["cursor"] = cursor
+        }
+        let limit = try scope.input.limit()
+        parameters["limit"] = limit + 1
+        let rows = try scope.db.query(sql + " ORDER BY id DESC LIMIT :limit", parameters)
+        let page = rows.prefix(Int(limit))
+        let next: Value = rows.count > Int(limit) ? .int(try page.last!.int64("id")) : .null
+        return ["items": .array(try page.map { row in
             ["id": .int(try row.int64("id")), "order": .string(try row.string("order_ref")), "note": .string(try row.string("note")),
              "fee_minor": .int(try row.int64("fee_minor")), "currency": .string(try row.string("currency")),
              "status": .string(try row.string("status"))]
-        })
+        }), "next_cursor": next]
     }
 }
