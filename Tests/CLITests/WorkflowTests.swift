@@ -62,7 +62,7 @@ final class WorkflowTests: XCTestCase {
         let verify = try souk.ok(["--as", "dana@demo.souk", "audit", "list", "--shop", "south", "--json"], env: ["SOUK_PASSWORD": "demo-password"])
         XCTAssertTrue(verify.stdout.contains("staff.grant"))
         let other = SoukProcess(data: folder.path)
-        FileManager.default.createFile(atPath: folder.file("keep.txt"), contents: Data("mine".utf8))
+        _ = FileManager.default.createFile(atPath: folder.file("keep.txt"), contents: Data("mine".utf8))
         let refused = try other.run(["demo"])
         XCTAssertEqual(refused.status, 5)
         XCTAssertTrue(FileManager.default.fileExists(atPath: folder.file("keep.txt")))

@@ -95,6 +95,12 @@ final class AdminAPITests: XCTestCase {
         XCTAssertEqual(try client.request("GET", "/v1/shops/south/shop/show", headers: auth(dana)).status, 200)
         let other = try client.request("GET", "/v1/shops/north/orders/list", headers: auth(dana))
         XCTAssertEqual(other.status, 403, other.text)
+        // A platform operation narrowed to a shop, as `--shop` does in the CLI: the shop's
+        // auditor reads its audit log there, not the installation's.
+        let shopAudit = try client.request("GET", "/v1/shops/south/audit/list?limit=5", headers: auth(dana))
+        XCTAssertEqual(shopAudit.status, 200, shopAudit.text)
+        XCTAssertEqual(try client.request("GET", "/v1/audit/list", headers: auth(dana)).status, 403)
+        XCTAssertEqual(try client.request("GET", "/v1/shops/north/audit/list", headers: auth(dana)).status, 403)
         server.clock.advance(by: 13 * 3600)
         let expired = try client.request("GET", "/v1/shops/south/shop/show", headers: auth(dana))
         XCTAssertEqual(expired.status, 401, expired.text)

@@ -14,6 +14,9 @@ enum OpenAPIDocument {
         for operation in kernel.allOperations {
             let method = OperationRoutes.method(of: operation).lowercased()
             paths[OperationRoutes.template(of: operation)] = .object([method: describe(operation)])
+            if operation.scope == .platform {
+                paths[OperationRoutes.shopTemplate(of: operation)] = .object([method: describe(operation, inShop: true)])
+            }
         }
         return [
             "openapi": "3.1.0",
@@ -43,13 +46,14 @@ enum OpenAPIDocument {
         ]
     }
 
-    static func describe(_ operation: OperationSpec) -> Value {
+    /// `inShop`: a platform operation narrowed to one shop (its second path).
+    static func describe(_ operation: OperationSpec, inShop: Bool = false) -> Value {
         var parameters: [Value] = []
-        if operation.scope == .shop { parameters.append(["$ref": "#/components/parameters/shop"]) }
+        if operation.scope == .shop || inShop { parameters.append(["$ref": "#/components/parameters/shop"]) }
         parameters.append(["$ref": "#/components/parameters/requestID"])
         var description: Value.Object = [
-            "operationId": .string(operation.name),
-            "summary": .string(operation.summary),
+            "operationId": .string(inShop ? operation.name + ".in_shop" : operation.name),
+            "summary": .string(inShop ? operation.summary + " (narrowed to one shop)" : operation.summary),
             "tags": [.string(operation.pluginID)],
         ]
         if operation.mutates {

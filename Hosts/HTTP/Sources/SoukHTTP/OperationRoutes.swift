@@ -4,7 +4,9 @@ import Kernel
 ///
 /// - shop operations: `/v1/shops/{shop}/orders/cart/add` is `orders.cart.add` in shop `{shop}`
 /// - storefront operations live in the same tree: `/v1/shops/{shop}/storefront/cart/add`
-/// - platform operations: `/v1/shop/create` is `shop.create`
+/// - platform operations: `/v1/shop/create` is `shop.create`; they also answer under a shop
+///   (`/v1/shops/{shop}/audit/list`), which narrows them to that shop as `--shop` does in the
+///   CLI (a shop's auditor reads its audit log there)
 ///
 /// Reads are `GET` with query parameters, mutations `POST` with a JSON body.
 struct OperationRoutes {
@@ -30,8 +32,14 @@ struct OperationRoutes {
 
     /// The path template of an operation, as written in the OpenAPI document.
     static func template(of operation: OperationSpec) -> String {
-        let tail = operation.name.split(separator: ".").joined(separator: "/")
-        return operation.scope == .shop ? "/v1/shops/{shop}/\(tail)" : "/v1/\(tail)"
+        operation.scope == .shop ? shopTemplate(of: operation) : "/v1/" + tail(of: operation)
+    }
+
+    /// Under a shop: where shop operations live, and where platform ones narrow to a shop.
+    static func shopTemplate(of operation: OperationSpec) -> String { "/v1/shops/{shop}/" + tail(of: operation) }
+
+    private static func tail(of operation: OperationSpec) -> String {
+        operation.name.split(separator: ".").joined(separator: "/")
     }
 
     /// Resolves the segments after `/v1/`.
@@ -39,7 +47,7 @@ struct OperationRoutes {
         var found: Match?
         if segments.count >= 3, segments.first == "shops" {
             let name = segments.dropFirst(2).joined(separator: ".")
-            if let operation = operations[name], operation.scope == .shop {
+            if let operation = operations[name] {
                 found = Match(operation: operation, shopCode: String(segments[segments.startIndex + 1]))
             }
         }
