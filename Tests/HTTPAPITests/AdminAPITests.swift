@@ -274,6 +274,27 @@ final class AdminAPITests: XCTestCase {
         let signature = Hex.encode(HMAC.sha256(key: Array(secret.utf8), message: Array("\(timestamp).\(payload)".utf8)))
         let genuine = try client.request("POST", "/v1/shops/north/payment/webhook", body: body(signature))
         XCTAssertEqual(genuine.status, 404, "signed, so it reaches the lookup of the payment: \(genuine.text)")
+
+        // A card payment the gateway confirms later: the verified callback pays the order,
+        // which takes `orders.pay` on the payment plugin's behalf.
+        XCTAssertEqual(try client.request("POST", "/v1/shops/north/payment/method/configure", body: #"{"code":"sandbox"}"#,
+                                          headers: auth(owner)).status, 200)
+        let number = try XCTUnwrap(try client.request("POST", "/v1/shops/north/orders/place", body: #"{"lines":["CUP-STONE:1"]}"#,
+                                                      headers: auth(owner)).json["number"]?.stringValue)
+        let pending = try client.request("POST", "/v1/shops/north/payment/authorize",
+                                         body: #"{"order":"\#(number)","method":"sandbox","card":"4000000000003220","idempotency_key":"pay-1"}"#,
+                                         headers: auth(owner))
+        XCTAssertEqual(pending.json["outcome"]?.stringValue, "pending", pending.text)
+        let reference = try XCTUnwrap(pending.json["payment"]?["reference"]?.stringValue)
+        let amount = try XCTUnwrap(pending.json["payment"]?["amount"]?["amount"]?.intValue)
+        let confirmation = #"{"reference":"\#(reference)","event":"payment.succeeded","amount":\#(amount),"timestamp":\#(timestamp)}"#
+        let confirmationSignature = Hex.encode(HMAC.sha256(key: Array(secret.utf8), message: Array("\(timestamp).\(confirmation)".utf8)))
+        let escaped = confirmation.replacingOccurrences(of: "\"", with: "\\\"")
+        let paid = try client.request("POST", "/v1/shops/north/payment/webhook",
+                                      body: #"{"payload":"\#(escaped)","signature":"\#(confirmationSignature)"}"#)
+        XCTAssertEqual(paid.status, 200, paid.text)
+        let order = try client.request("GET", "/v1/shops/north/orders/show?order=\(number)", headers: auth(owner))
+        XCTAssertEqual(order.json["status"]?.stringValue, "paid", order.text)
         // Staff-only routes still need a token.
         XCTAssertEqual(try client.request("POST", "/v1/shops/north/payment/refund", body: "{}").status, 401)
     }

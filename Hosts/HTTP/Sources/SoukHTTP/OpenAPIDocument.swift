@@ -14,7 +14,7 @@ enum OpenAPIDocument {
         for operation in kernel.allOperations {
             let method = OperationRoutes.method(of: operation).lowercased()
             paths[OperationRoutes.template(of: operation)] = .object([method: describe(operation)])
-            if operation.scope == .platform {
+            if operation.scope == .platform && !operation.mutates {
                 paths[OperationRoutes.shopTemplate(of: operation)] = .object([method: describe(operation, inShop: true)])
             }
         }

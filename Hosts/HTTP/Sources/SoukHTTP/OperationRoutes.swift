@@ -4,9 +4,9 @@ import Kernel
 ///
 /// - shop operations: `/v1/shops/{shop}/orders/cart/add` is `orders.cart.add` in shop `{shop}`
 /// - storefront operations live in the same tree: `/v1/shops/{shop}/storefront/cart/add`
-/// - platform operations: `/v1/shop/create` is `shop.create`; they also answer under a shop
-///   (`/v1/shops/{shop}/audit/list`), which narrows them to that shop as `--shop` does in the
-///   CLI (a shop's auditor reads its audit log there)
+/// - platform operations: `/v1/shop/create` is `shop.create`; platform reads also answer
+///   under a shop (`/v1/shops/{shop}/audit/list`), narrowed to that shop as `--shop` does in
+///   the CLI (a shop's auditor reads its audit log there)
 ///
 /// Reads are `GET` with query parameters, mutations `POST` with a JSON body.
 struct OperationRoutes {
@@ -47,7 +47,9 @@ struct OperationRoutes {
         var found: Match?
         if segments.count >= 3, segments.first == "shops" {
             let name = segments.dropFirst(2).joined(separator: ".")
-            if let operation = operations[name] {
+            // Shop operations, and platform reads narrowed to the shop (platform mutations
+            // stay at /v1/... so that none of them lands in a shop's audit chain).
+            if let operation = operations[name], operation.scope == .shop || !operation.mutates {
                 found = Match(operation: operation, shopCode: String(segments[segments.startIndex + 1]))
             }
         }

@@ -20,7 +20,7 @@ public final class SoukAPI: HTTPHandler, @unchecked Sendable {
     /// Throttles sign-ins and the storefront writes open to every visitor, per address.
     let anonymousWrites: RateLimiter
     /// Throttles integration calls made without a token (gateway callbacks), per address.
-    let integrationCalls = RateLimiter(.init(perSecond: 50, burst: 200))
+    let integrationCalls = RateLimiter(.init(perSecond: 10, burst: 100))
 
     /// `anonymousWriteLimit`: requests per second (and burst) per address for staff sign-in
     /// and for the storefront writes every visitor may make (guest session, register, sign in).

@@ -98,7 +98,7 @@ enum PasswordResetOperations {
                 "expires_at": CustomerRules.time(reset.expiresAt), "delivery": "queued for the shop's notifier"]
     }
 
-    /// For notifier plugins only (actor `system` in an event subscriber, or a plugin): staff
+    /// For notifier plugins only (actor `system` in an event subscriber): staff
     /// never see a token, so a staff member cannot take over a customer's account with it.
     static let mintToken = OperationSpec(
         name: "customers.password.reset_token",
@@ -106,8 +106,10 @@ enum PasswordResetOperations {
         fields: [Field("reset", .int, required: true, help: "the reset request's id, from the customer.password_reset_requested event")],
         permission: nil, mutates: true
     ) { scope in
+        // Only the kernel's own actor (an event subscriber's delivery): a plugin actor can also
+        // come from a token-less integration call over HTTP.
         switch scope.context.actor {
-        case .system, .plugin: break
+        case .system: break
         default:
             throw KernelError.denied("customers.password.reset_token is for the notifier plugin delivering reset links, not \(scope.context.actor)")
         }
