@@ -186,6 +186,10 @@ final class InventoryTests: XCTestCase {
         XCTAssertEqual(try stock("TEA")["available"], 0)
         kernel.runDueJobs()   // the first run of the interval: nothing has expired yet
         XCTAssertEqual(try stock("TEA")["available"], 0)
+        let emptyRuns = try kernel.store.read {
+            try $0.query("SELECT count(*) AS n FROM souk_audit WHERE operation = 'inventory.reservations.expire'").first!.int("n")
+        }
+        XCTAssertEqual(emptyRuns, 0, "a sweep that found nothing writes no audit entry")
         harness.clock.advance(by: 31 * 60)
         let report = kernel.runDueJobs()
         XCTAssertTrue(report.ran.contains { $0.hasPrefix("inventory.reservations.expire") }, "\(report)")

@@ -87,25 +87,29 @@ final class PasswordResetTests: StorefrontTestCase {
 
     func testRequestForAnUnknownEmailAnswersTheSameAndWritesNoToken() throws {
         try staff("customers.create", ["email": "bob@example.com"])
-        let unknown = try shop("storefront.account.request_reset", ["email": "nobody@example.com"])
+        let unknown = try requestReset(["email": "nobody@example.com"])
         XCTAssertEqual(try resetRows(), 0)
         XCTAssertTrue(mails.isEmpty)
+        // The link goes out on the next delivery pass, not inside the request: the answer
+        // for a known address does not wait for the notifier.
         let known = try shop("storefront.account.request_reset", ["email": "BOB@example.com"])
+        XCTAssertTrue(mails.isEmpty, "delivered before the answer")
+        kernel.deliverPendingEvents()
         XCTAssertEqual(known, unknown, "no account enumeration")
         XCTAssertFalse(JSON.encode(known).contains("reset_"), "the token is never in the answer")
         XCTAssertEqual(try resetRows(), 1)
         XCTAssertEqual(mails.map(\.email), ["bob@example.com"])
         // A second request within a minute sends nothing new, and still answers the same.
-        XCTAssertEqual(try shop("storefront.account.request_reset", ["email": "bob@example.com"]), unknown)
+        XCTAssertEqual(try requestReset(["email": "bob@example.com"]), unknown)
         XCTAssertEqual(mails.count, 1)
         harness.clock.advance(by: 61)
-        XCTAssertEqual(try shop("storefront.account.request_reset", ["email": "bob@example.com"]), unknown)
+        XCTAssertEqual(try requestReset(["email": "bob@example.com"]), unknown)
         XCTAssertEqual(mails.count, 2)
     }
 
     func testATokenWorksOnce() throws {
         try staff("customers.create", ["email": "bob@example.com"])
-        try shop("storefront.account.request_reset", ["email": "bob@example.com"])
+        try requestReset(["email": "bob@example.com"])
         let token = try XCTUnwrap(mails.last?.token)
         XCTAssertNoThrow(try reset(token))
         let again = refusal("storefront.account.reset_password", ["token": .string(token), "password": "another fine password"])
@@ -157,7 +161,7 @@ final class PasswordResetTests: StorefrontTestCase {
         XCTAssertEqual(refusal("storefront.account.sign_in", ["email": "ada@example.com", "password": .string(Self.password)])?.code,
                        .accountLocked)
 
-        try shop("storefront.account.request_reset", ["email": "ada@example.com"])
+        try requestReset(["email": "ada@example.com"])
         let answer = try reset(try XCTUnwrap(mails.last?.token), session: guestCart)
         for stolen in [first, second] {
             XCTAssertEqual(refusal("storefront.account.show", token: stolen)?.code, .unauthenticated)
@@ -187,7 +191,7 @@ final class PasswordResetTests: StorefrontTestCase {
         let first = try kernel.perform("storefront.account.reset_password",
                                        input: ["token": .string(staffToken), "password": .string(Self.password)],
                                        context: try visitor(try guest(), key: "reset-1"))
-        try shop("storefront.account.request_reset", ["email": "bob@example.com"])
+        try requestReset(["email": "bob@example.com"])
         let shopperToken = try XCTUnwrap(mails.last?.token)
         let answer = try reset(shopperToken)
         let sessions = [try XCTUnwrap(first["token"]?.stringValue), try XCTUnwrap(answer["token"]?.stringValue)]
@@ -231,8 +235,19 @@ final class PasswordResetWithoutNotifierTests: StorefrontTestCase {
         XCTAssertThrowsError(try staff("customers.password.reset_link", ["email": "bob@example.com"])) {
             XCTAssertEqual(($0 as? KernelError)?.code, .conflict)
         }
-        let known = try shop("storefront.account.request_reset", ["email": "bob@example.com"])
-        XCTAssertEqual(known, try shop("storefront.account.request_reset", ["email": "nobody@example.com"]))
+        let known = try requestReset(["email": "bob@example.com"])
+        XCTAssertEqual(known, try requestReset(["email": "nobody@example.com"]))
         XCTAssertEqual(try count("SELECT COUNT(*) AS n FROM souk_outbox"), 0)
+    }
+}
+
+extension StorefrontTestCase {
+    /// The self-service request, then the delivery pass a running host makes within a
+    /// second (the request defers it so that its answer takes as long for any address).
+    @discardableResult
+    func requestReset(_ input: Value.Object) throws -> Value {
+        let answer = try shop("storefront.account.request_reset", input)
+        kernel.deliverPendingEvents()
+        return answer
     }
 }

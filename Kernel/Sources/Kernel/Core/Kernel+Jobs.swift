@@ -35,9 +35,13 @@ extension Kernel {
                 var due: [(ScheduledJob, ShopRef)] = []
                 for job in schedules {
                     for shop in shops where due.count < limit {
-                        let last = lastRuns["\(job.operation)|\(shop.id)"] ?? Int64.min / 2
-                        guard last + job.intervalMillis <= now else { continue }
-                        guard try enabledPlugins(shopID: shop.id, in: tx).contains(job.pluginID) else { continue }
+                        let key = "\(job.operation)|\(shop.id)"
+                        let last = lastRuns[key] ?? Int64.min / 2
+                        guard last + job.intervalMillis <= now, !jobSkips.skips(key, at: now) else { continue }
+                        guard try enabledPlugins(shopID: shop.id, in: tx).contains(job.pluginID) else {
+                            jobSkips.skip(key, until: now + job.intervalMillis)
+                            continue
+                        }
                         due.append((job, shop))
                     }
                 }
@@ -76,5 +80,23 @@ extension Kernel {
             return try tx.execute("INSERT OR IGNORE INTO souk_job_runs (operation, shop_id, last_run_at) VALUES (?, ?, ?)",
                                   [job.operation, shop.id, now]) == 1
         }
+    }
+}
+
+/// Remembers (job, shop) pairs not to look at again before a time.
+final class JobSkips: @unchecked Sendable {
+    private let lock = NSLock()
+    private var until: [String: Int64] = [:]
+
+    func skips(_ key: String, at now: Int64) -> Bool {
+        lock.lock()
+        defer { lock.unlock() }
+        return (until[key] ?? Int64.min) > now
+    }
+
+    func skip(_ key: String, until time: Int64) {
+        lock.lock()
+        until[key] = time
+        lock.unlock()
     }
 }

@@ -173,9 +173,9 @@ extension Kernel {
                 correlationID: context.correlationID, outcome: "denied"), at: context.clock.millis, in: tx)
             throw refusal  // Store.write commits, then throws refusal.error
         }
-        if scope.publishedListenedEvent { deliver = true }
+        if scope.publishedListenedEvent && !scope.deliveryDeferred { deliver = true }
         if !scope.replayable { replayable = false }
-        if operation.mutates {
+        if operation.mutates && !scope.skipsAudit {
             var change = Value.Object()
             for (key, value) in input.values where !(operation.fields.first { $0.name == key }?.secret ?? false) {
                 change[key] = value

@@ -23,6 +23,9 @@ public final class Kernel: @unchecked Sendable {
     var loaded: [LoadedPlugin] = []
     /// Operations plugins asked to have run periodically (`PluginRegistrar.schedule`).
     var schedules: [ScheduledJob] = []
+    /// (job, shop) pairs whose plugin was disabled at the last look, and until when not to
+    /// look again: a thousand shops without the plugin cost no query per second.
+    let jobSkips = JobSkips()
     /// Plugins that were offered but refused, with the reason; the rest run without them.
     public private(set) var failures: [PluginFailure] = []
 

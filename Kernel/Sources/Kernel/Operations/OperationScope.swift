@@ -19,6 +19,25 @@ public final class OperationScope {
     var publishedListenedEvent = false
     /// Set by `notReplayable()`.
     var replayable = true
+    /// Set by `deferEventDelivery()`.
+    var deliveryDeferred = false
+    /// Set by `nothingChanged()`.
+    var skipsAudit = false
+
+    /// Leaves this operation's events in the outbox for the next delivery pass (a long-
+    /// running host delivers within a second) instead of delivering them before the caller
+    /// gets the answer. For answers whose timing must not depend on what subscribers do:
+    /// "a reset link was sent if the account exists" must take as long either way.
+    public func deferEventDelivery() {
+        deliveryDeferred = true
+    }
+
+    /// The operation found nothing to do and wrote nothing, so no audit entry is written
+    /// for it (a scheduled sweep that runs every minute would otherwise fill the chain
+    /// with empty entries). Never call it after writing.
+    public func nothingChanged() {
+        skipsAudit = true
+    }
 
     /// Keeps this result out of the request's idempotency record, so that repeating the
     /// request with the same key runs it again. For outcomes that settle nothing, such as a

@@ -41,17 +41,30 @@ enum ReservationOperations {
             SELECT DISTINCT order_number FROM inventory_reservations WHERE shop_id = :shop AND status = 'active' AND expires_at <= :now
             ORDER BY order_number
             """, ["now": scope.now]).map { try $0.string("order_number") }
+        // Nothing due (the usual case for the scheduled run every minute): no audit entry.
+        guard !due.isEmpty else {
+            scope.nothingChanged()
+            return ["expired": 0, "cancelled_orders": [], "kept": []]
+        }
         var cancelled: [Value] = []
+        var kept: [Value] = []
         for number in due {
             let status = try scope.db.query("SELECT status FROM orders_orders WHERE shop_id = :shop AND number = :number", ["number": number]).first
             if try status?.string("status") == OrderStatus.pendingPayment.rawValue {
                 // Cancelling goes through Orders (guards, history, events); the stock comes back here at once.
-                _ = try scope.perform("orders.cancel", ["order": .string(number), "reason": "stock hold expired"])
+                // One order that cannot be cancelled (a guard's veto) keeps its hold and does not
+                // stop the others: the nested cancel rolled back to its savepoint.
+                do {
+                    _ = try scope.perform("orders.cancel", ["order": .string(number), "reason": "stock hold expired"])
+                } catch let error as KernelError {
+                    kept.append(["order": .string(number), "reason": .string(error.message)])
+                    continue
+                }
                 cancelled.append(.string(number))
             }
             try Reservations.release(orderNumber: number, restock: false, scope)
         }
-        scope.audit(entity: "reservations", change: ["expired_orders": .array(cancelled)])
-        return ["expired": .int(Int64(due.count)), "cancelled_orders": .array(cancelled)]
+        scope.audit(entity: "reservations", change: ["expired_orders": .array(cancelled), "kept": .array(kept)])
+        return ["expired": .int(Int64(due.count - kept.count)), "cancelled_orders": .array(cancelled), "kept": .array(kept)]
     }
 }
