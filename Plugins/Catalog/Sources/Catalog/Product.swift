@@ -123,13 +123,18 @@ enum Products {
         let skus = try db.query("SELECT \(SKU.columns) FROM catalog_skus WHERE shop_id = :shop AND product_id = :product ORDER BY code",
                                 ["product": product.id])
         object["skus"] = .array(try skus.map { try SKU(row: $0).value() })
-        let tree = try CategoryTree.load(db)
         let categoryIDs = try db.query("""
             SELECT category_id FROM catalog_product_categories WHERE shop_id = :shop AND product_id = :product
             """, ["product": product.id]).map { try $0.int64("category_id") }
-        object["categories"] = .array(categoryIDs.compactMap { tree.nodes[$0] }.sorted { tree.path($0.id) < tree.path($1.id) }.map {
-            ["id": .int($0.id), "name": .string($0.name), "path": .string(tree.path($0.id))]
-        })
+        // The whole tree is read only when there are paths to show.
+        if categoryIDs.isEmpty {
+            object["categories"] = []
+        } else {
+            let tree = try CategoryTree.load(db)
+            object["categories"] = .array(categoryIDs.compactMap { tree.nodes[$0] }.sorted { tree.path($0.id) < tree.path($1.id) }.map {
+                ["id": .int($0.id), "name": .string($0.name), "path": .string(tree.path($0.id))]
+            })
+        }
         object["tags"] = .array(try tags(of: product.id, db).map(Value.string))
         object["rating"] = try rating(of: product.id, db)
         return .object(object)
