@@ -50,8 +50,8 @@ enum GroupOperations {
         let limit = try CustomerRules.limit(scope)
         let rows = try scope.db.query(selectSQL + " WHERE g.shop_id = :shop AND g.id > :cursor ORDER BY g.id LIMIT :limit",
                                       ["cursor": scope.input.optionalInt("cursor") ?? 0, "limit": limit + 1])
-        let page = rows.prefix(Int(limit))
-        let next: Value = rows.count > Int(limit) ? .int(try page.last!.int64("id")) : .null
+        let paged = try Page(rows, limit: limit)
+        let page = paged.rows, next = paged.nextCursor
         return ["items": .array(try page.map(value)), "next_cursor": next]
     }
 

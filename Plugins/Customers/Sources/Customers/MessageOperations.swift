@@ -117,8 +117,8 @@ enum MessageOperations {
         let columns = threadColumns.split(separator: ",").map { "m." + $0.trimmingCharacters(in: .whitespaces) }.joined(separator: ", ")
         let rows = try scope.db.query("SELECT \(columns) FROM customers_messages m WHERE " + conditions.joined(separator: " AND ")
                                       + " ORDER BY m.id DESC LIMIT :limit", parameters)
-        let page = Array(rows.prefix(Int(limit)))
-        let next: Value = rows.count > Int(limit) ? .int(try page.last!.int64("id")) : .null
+        let paged = try Page(rows, limit: limit)
+        let page = Array(paged.rows), next = paged.nextCursor
         return ["items": .array(try page.map { try thread($0, scope) }), "next_cursor": next]
     }
 }

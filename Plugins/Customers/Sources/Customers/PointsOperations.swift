@@ -58,8 +58,8 @@ enum PointsOperations {
         let limit = try CustomerRules.limit(scope)
         parameters["limit"] = limit + 1
         let rows = try scope.db.query(sql + " ORDER BY id DESC LIMIT :limit", parameters)
-        let page = Array(rows.prefix(Int(limit)))
-        let next: Value = rows.count > Int(limit) ? .int(try page.last!.int64("id")) : .null
+        let paged = try Page(rows, limit: limit)
+        let page = Array(paged.rows), next = paged.nextCursor
         return ["customer": .int(customerID), "balance": .int(try PointsLedger.balance(customerID, scope)),
                 "entries": .array(try page.map(PointsLedger.value)), "next_cursor": next]
     }

@@ -24,8 +24,8 @@ enum ReservationOperations {
         let limit = try scope.input.limit()
         parameters["limit"] = limit + 1
         let rows = try scope.db.query(sql + " ORDER BY r.id LIMIT :limit", parameters)
-        let page = rows.prefix(Int(limit))
-        let next: Value = rows.count > Int(limit) ? .int(try page.last!.int64("id")) : .null
+        let paged = try Page(rows, limit: limit)
+        let page = paged.rows, next = paged.nextCursor
         return ["items": .array(try page.map {
             ["order": .string(try $0.string("order_number")), "sku": .string(try $0.string("sku")), "location": .string(try $0.string("location")),
              "quantity": .int(try $0.int64("quantity")), "status": .string(try $0.string("status")),

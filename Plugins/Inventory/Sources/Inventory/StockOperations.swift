@@ -54,8 +54,8 @@ enum StockOperations {
         // In the order rows were created (rowid): a stable key, so that stock levels created
         // while a client pages are neither repeated nor skipped.
         let rows = try scope.db.query(sql + " ORDER BY s.rowid LIMIT :limit", parameters)
-        let page = rows.prefix(Int(limit))
-        let next: Value = rows.count > Int(limit) ? .int(try page.last!.int64("position")) : .null
+        let paged = try Page(rows, limit: limit, key: "position")
+        let page = paged.rows, next = paged.nextCursor
         return ["items": .array(try page.map(Stock.value)), "next_cursor": next]
     }
 
@@ -161,8 +161,8 @@ enum StockOperations {
         var parameters: [String: any SQLBindable] = ["sku": try scope.input.string("sku"), "limit": limit + 1]
         if let cursor = scope.input.optionalInt("cursor") { sql += " AND m.id < :cursor"; parameters["cursor"] = cursor }
         let rows = try scope.db.query(sql + " ORDER BY m.id DESC LIMIT :limit", parameters)
-        let page = rows.prefix(Int(limit))
-        let next: Value = rows.count > Int(limit) ? .int(try page.last!.int64("id")) : .null
+        let paged = try Page(rows, limit: limit)
+        let page = paged.rows, next = paged.nextCursor
         return ["items": .array(try page.map {
             ["at": .string(Validation.isoString(millis: try $0.int64("at"))), "location": .string(try $0.string("location")),
              "kind": .string(try $0.string("kind")), "on_hand": .int(try $0.int64("on_hand_delta")),

@@ -65,8 +65,8 @@ enum OrderOperations {
         let limit = try input.limit()
         parameters["limit"] = limit + 1
         let rows = try scope.db.query(sql + " ORDER BY id DESC LIMIT :limit", parameters)
-        let page = rows.prefix(Int(limit))
-        let next: Value = rows.count > Int(limit) ? .int(try page.last!.int64("id")) : .null
+        let paged = try Page(rows, limit: limit)
+        let page = paged.rows, next = paged.nextCursor
         return ["items": .array(try page.map(OrderRecord.summary)), "next_cursor": next]
     }
 

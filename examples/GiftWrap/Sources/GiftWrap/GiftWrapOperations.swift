@@ -64,12 +64,11 @@ enum GiftWrapOperations {
         let limit = try scope.input.limit()
         parameters["limit"] = limit + 1
         let rows = try scope.db.query(sql + " ORDER BY id DESC LIMIT :limit", parameters)
-        let page = rows.prefix(Int(limit))
-        let next: Value = rows.count > Int(limit) ? .int(try page.last!.int64("id")) : .null
-        return ["items": .array(try page.map { row in
+        let page = try Page(rows, limit: limit)   // keeps `limit` rows, cursor from the last
+        return ["items": .array(try page.rows.map { row in
             ["id": .int(try row.int64("id")), "order": .string(try row.string("order_ref")), "note": .string(try row.string("note")),
              "fee_minor": .int(try row.int64("fee_minor")), "currency": .string(try row.string("currency")),
              "status": .string(try row.string("status"))]
-        }), "next_cursor": next]
+        }), "next_cursor": page.nextCursor]
     }
 }

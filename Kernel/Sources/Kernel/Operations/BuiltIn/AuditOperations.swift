@@ -50,8 +50,8 @@ enum AuditOperations {
             (try $0.int64("id"), try $0.string("code"))
         })
         let rows = try scope.transaction.query(sql, parameters)
-        let page = rows.prefix(Int(limit))
-        let next: Value = rows.count > Int(limit) ? .int(try page.last!.int64("id")) : .null
+        let paged = try Page(rows, limit: limit)
+        let page = paged.rows, next = paged.nextCursor
         return ["items": .array(try page.map { row in
             let entry = try AuditEntry(row: row)
             guard case .object(var object) = entry.value else { return entry.value }

@@ -13,8 +13,8 @@ enum OutboxOperations {
             SELECT id, shop_id, event, attempts, last_error, failed_at FROM souk_outbox
             WHERE delivered_at IS NULL AND id > ? ORDER BY id LIMIT ?
             """, [scope.input.optionalInt("cursor") ?? 0, limit + 1])
-        let page = rows.prefix(Int(limit))
-        let next: Value = rows.count > Int(limit) ? .int(try page.last!.int64("id")) : .null
+        let paged = try Page(rows, limit: limit)
+        let page = paged.rows, next = paged.nextCursor
         return ["items": .array(try page.map {
             ["id": .int(try $0.int64("id")), "shop_id": .int(try $0.int64("shop_id")), "event": .string(try $0.string("event")),
              "attempts": .int(try $0.int64("attempts")), "state": .string(try $0.optionalInt("failed_at") == nil ? "pending" : "failed"),

@@ -93,8 +93,8 @@ enum ShopOperations {
                 ORDER BY id LIMIT ?
                 """, [scope.context.actor.staffID ?? -1, cursor, limit + 1])
         }
-        let page = rows.prefix(Int(limit))
-        let next: Value = rows.count > Int(limit) ? .int(try page.last!.int64("id")) : .null
+        let paged = try Page(rows, limit: limit)
+        let page = paged.rows, next = paged.nextCursor
         return ["items": .array(try page.map { try summary($0) }), "next_cursor": next]
     }
 

@@ -52,8 +52,8 @@ enum StaffOperations {
             SELECT s.id, s.email, s.name, group_concat(m.role, ',') AS roles FROM souk_memberships m
             JOIN souk_staff s ON s.id = m.staff_id WHERE m.shop_id = ? AND s.id > ? GROUP BY s.id ORDER BY s.id LIMIT ?
             """, [try scope.context.requireShop().id, scope.input.optionalInt("cursor") ?? 0, limit + 1])
-        let page = rows.prefix(Int(limit))
-        let next: Value = rows.count > Int(limit) ? .int(try page.last!.int64("id")) : .null
+        let paged = try Page(rows, limit: limit)
+        let page = paged.rows, next = paged.nextCursor
         return ["items": .array(try page.map {
             ["email": .string(try $0.string("email")), "name": .string(try $0.string("name")),
              "roles": .string((try $0.string("roles")).split(separator: ",").sorted().joined(separator: ","))]
