@@ -63,4 +63,36 @@ final class ServeTests: XCTestCase {
         XCTAssertEqual(process.terminationStatus, 0)
         XCTAssertThrowsError(try TestClient(port: port), "the port still accepts connections after SIGTERM")
     }
+
+    /// Reads answered from the server's memory follow writes made by another process at
+    /// once: a `souk` command renames the product and revokes a role while the server runs.
+    func testWritesOfAnotherProcessAreServedAtOnce() throws {
+        let folder = try TemporaryDirectory()
+        let souk = try SoukProcess.initialised(folder, shops: ["north"])
+        let op = ["--as", "op@souk.test"]
+        try souk.ok(op + ["catalog", "product", "create", "--shop", "north", "--handle", "tea", "--title", "Green tea"])
+        try souk.ok(op + ["staff", "add", "--shop", "north", "--email", "clerk@souk.test", "--role", "clerk"],
+                    env: ["SOUK_NEW_PASSWORD": SoukProcess.password])
+        let (process, port) = try serve(souk)
+        defer { if process.isRunning { process.terminate() } }
+
+        let client = try TestClient(port: port)
+        let signIn = try client.request("POST", "/v1/auth/sign-in", body: #"{"email":"clerk@souk.test","password":"\#(SoukProcess.password)"}"#)
+        let auth = ["Authorization": "Bearer \(try XCTUnwrap(signIn.json["token"]?.stringValue, signIn.text))"]
+        let path = "/v1/shops/north/catalog/product/show?handle=tea"
+        let first = try client.request("GET", path, headers: auth)
+        XCTAssertEqual(first.json["title"], "Green tea", first.text)
+        let again = try client.request("GET", path, headers: auth)
+        XCTAssertEqual(again.header("ETag"), first.header("ETag"))
+        XCTAssertEqual(again.text, first.text)
+
+        try souk.ok(op + ["catalog", "product", "update", "--shop", "north", "--handle", "tea", "--title", "Sencha"])
+        let renamed = try client.request("GET", path, headers: auth)
+        XCTAssertEqual(renamed.json["title"], "Sencha", renamed.text)
+        XCTAssertNotEqual(renamed.header("ETag"), first.header("ETag"))
+
+        try souk.ok(op + ["staff", "revoke", "--shop", "north", "--email", "clerk@souk.test", "--role", "clerk"])
+        let refused = try client.request("GET", path, headers: auth)
+        XCTAssertEqual(refused.status, 403, refused.text)
+    }
 }

@@ -141,6 +141,38 @@ final class AdminAPITests: XCTestCase {
         XCTAssertNotEqual(changed.header("ETag"), tag)
     }
 
+    /// A product read is answered from memory while nothing changes (on the I/O thread),
+    /// with the same ETag, 304 and request id as any read; a commit from another connection,
+    /// such as a sign-out by another process, is seen by the very next request.
+    func testReusedReadsFollowOtherConnectionsCommits() throws {
+        let client = try server.client()
+        let path = "/v1/shops/north/catalog/product/show?handle=green-tea"
+        let first = try client.request("GET", path, headers: auth(owner))
+        XCTAssertEqual(first.status, 200, first.text)
+        let tag = try XCTUnwrap(first.header("ETag"))
+        XCTAssertEqual(server.kernel.reusableAnswerCount, 1)
+        let again = try client.request("GET", path, headers: auth(owner).merging(["X-Request-Id": "reused-1"]) { $1 })
+        XCTAssertEqual(again.text, first.text)
+        XCTAssertEqual(again.header("ETag"), tag)
+        XCTAssertEqual(again.header("X-Request-Id"), "reused-1")
+        let notModified = try client.request("GET", path, headers: auth(owner).merging(["If-None-Match": tag]) { $1 })
+        XCTAssertEqual(notModified.status, 304)
+        let head = try client.request("HEAD", path, headers: auth(owner))
+        XCTAssertEqual(head.header("Content-Length"), String(first.body.count))
+        XCTAssertEqual(try client.request("GET", path).status, 401, "no token: never answered from memory")
+
+        let other = try Kernel(dataDirectory: server.directory.file("data"), plugins: APIServer.plugins(), clock: server.clock)
+        let amira = try other.context(for: try other.verifyPassword(email: "amira@demo.souk", password: APIServer.password), shopCode: "north")
+        try other.perform("catalog.product.update", input: ["handle": "green-tea", "title": "Gyokuro"], context: amira)
+        let renamed = try client.request("GET", path, headers: auth(owner))
+        XCTAssertEqual(renamed.json["title"], "Gyokuro", renamed.text)
+        XCTAssertNotEqual(renamed.header("ETag"), tag)
+
+        try other.signOut(token: owner)
+        let signedOut = try client.request("GET", path, headers: auth(owner))
+        XCTAssertEqual(signedOut.status, 401, signedOut.text)
+    }
+
     func testListsFollowCursorsThroughLinkHeaders() throws {
         let client = try server.client()
         var target = "/v1/shops/north/catalog/product/list?limit=1"

@@ -86,8 +86,10 @@ extension EventLoop {
             case .sendContinue:
                 connection.output.append(contentsOf: "HTTP/1.1 100 Continue\r\n\r\n".utf8)
             case .dispatch(let head, let body):
-                dispatch(head, body: body, on: connection)
-                return
+                // An immediate answer is sent from this loop (no recursion: pipelined requests
+                // are taken one per turn of this loop).
+                guard let response = dispatch(head, body: body, on: connection) else { return }
+                respond(response, on: connection, now: now)
             case .respond(let problem):
                 core.stats.errorResponses.wrappingAdd(1, ordering: .relaxed)
                 enqueue(problem.response, on: connection, isHead: false, http10KeepAlive: false)
@@ -137,14 +139,18 @@ extension EventLoop {
         }
     }
 
-    func dispatch(_ head: RequestHead, body: [UInt8], on connection: Connection) {
+    /// Hands a complete request to the workers, or returns the handler's immediate answer
+    /// (`respondWithoutWaiting`), which the caller delivers on this thread.
+    func dispatch(_ head: RequestHead, body: [UInt8], on connection: Connection) -> HTTPResponse? {
         connection.requestIsHead = head.isHead
         connection.requestIsHTTP10 = !head.isHTTP11
         core.stats.requests.wrappingAdd(1, ordering: .relaxed)
         let request = HTTPRequest(
             method: head.method, target: head.target, path: head.path, query: head.query, headers: head.headers,
             body: body, remoteAddress: connection.remoteAddress)
+        if let response = core.handler.respondWithoutWaiting(request) { return response }
         jobs.append(.init(loop: self, fd: connection.fd, connectionID: connection.id, request: request))
+        return nil
     }
 
     /// A handler's response came back. Dropped if the connection is gone or timed out.
@@ -152,11 +158,16 @@ extension EventLoop {
         guard Int(fd) < connections.count, let connection = connections[Int(fd)], connection.id == id,
               connection.machine.phase == .handling
         else { return }
+        respond(response, on: connection, now: now)
+        drive(connection, now: now)
+    }
+
+    /// Queues the response of the connection's current request for writing.
+    private func respond(_ response: HTTPResponse, on connection: Connection, now: UInt64) {
         let close = ResponseEncoder.wantsClose(response) || core.stopping.load(ordering: .relaxed)
         connection.machine.responseReady(now: now, close: close)
         enqueue(
             response, on: connection, isHead: connection.requestIsHead,
             http10KeepAlive: connection.requestIsHTTP10 && !connection.machine.closeAfterResponse)
-        drive(connection, now: now)
     }
 }

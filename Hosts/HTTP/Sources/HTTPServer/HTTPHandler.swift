@@ -14,6 +14,16 @@
 /// ```
 public protocol HTTPHandler: Sendable {
     func handle(_ request: HTTPRequest) -> HTTPResponse
+
+    /// An answer the handler can give at once, without waiting for anything (a lock held
+    /// for a few instructions at most, no disk, no network), or nil. Called on the I/O
+    /// thread before the request is handed to a worker: an answer from memory then costs
+    /// no hand-off to another thread and back. nil sends the request to `handle` as usual.
+    func respondWithoutWaiting(_ request: HTTPRequest) -> HTTPResponse?
+}
+
+extension HTTPHandler {
+    public func respondWithoutWaiting(_ request: HTTPRequest) -> HTTPResponse? { nil }
 }
 
 /// A handler made from a closure, for tests and small tools.

@@ -9,6 +9,8 @@ final class ServerCore: Sendable {
     let clock: any ServerClock
     let stats = StatsCounters()
     let workers: WorkerPool
+    /// Asked first, on the I/O thread, for an answer that needs no waiting.
+    let handler: any HTTPHandler
     /// Open connections per peer address (incremented on accept, decremented on close).
     let addresses = Mutex<[String: Int]>([:])
     /// True while accepting is paused because of `maxConnections`; a closer that flips it
@@ -30,6 +32,7 @@ final class ServerCore: Sendable {
         self.limits = ConnectionLimits(configuration)
         self.clock = clock
         self.workers = WorkerPool(handler: handler)
+        self.handler = handler
     }
 
     /// Bookkeeping after a loop closed a connection (any thread).

@@ -1,12 +1,14 @@
+import Kernel
+
 /// Strong entity tags from a 64-bit FNV-1a hash of the body: cheap enough for every read,
 /// and a changed body changes the tag.
 enum ETag {
     static func of(_ body: [UInt8]) -> String {
-        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
-        for byte in body {
-            hash ^= UInt64(byte)
-            hash &*= 0x0000_0100_0000_01b3
-        }
+        format(Answer.fnv1a(body))
+    }
+
+    /// The tag of a 64-bit hash (an `Answer` carries its own).
+    static func format(_ hash: UInt64) -> String {
         let hex = String(hash, radix: 16)
         return "\"" + String(repeating: "0", count: 16 - hex.count) + hex + "\""
     }

@@ -94,18 +94,53 @@ public final class SoukAPI: HTTPHandler, @unchecked Sendable {
         do {
             let input = try RequestInput.decode(request, for: operation)
             let context = try self.context(for: operation, shopCode: match.shopCode, request: request, requestID: requestID)
-            let result = try kernel.perform(operation.name, input: input, context: context)
-            var response = json(status: 200, JSON.encodeBytes(result), request: request, cacheable: !operation.mutates)
-            if !operation.mutates, let next = Pagination.nextLink(result, request: request) {
-                response.headers.append(HTTPHeader(name: "Link", value: next))
-            }
-            return response
+            return success(try kernel.answer(operation.name, input: input, context: context), of: operation, request: request)
         } catch RequestInputError.unsupportedMediaType(let type) {
             return Problem(status: 415, code: "unsupported_media_type",
                            detail: "send the body as application/json, not \(type.prefix(100))").response(requestID: requestID)
         } catch {
             return problem(KernelError.wrap(error), requestID: requestID)
         }
+    }
+
+    private func success(_ answer: Answer, of operation: OperationSpec, request: HTTPRequest) -> HTTPResponse {
+        guard !operation.mutates else { return json(status: 200, answer.json, request: request, cacheable: false) }
+        var response = json(status: 200, answer.json, request: request, cacheable: true, tag: ETag.format(answer.hash))
+        if let next = Pagination.nextLink(answer.value, request: request) {
+            response.headers.append(HTTPHeader(name: "Link", value: next))
+        }
+        return response
+    }
+
+    // MARK: Answers from memory
+
+    /// Called on the I/O thread: `/healthz`, and staff or anonymous storefront reads whose
+    /// answer, session, shop and permissions the kernel holds in its read cache for the
+    /// database as it is now (`Kernel.reusedAnswer`). Anything else, refusals included,
+    /// goes to the workers and `handle`.
+    public func respondWithoutWaiting(_ request: HTTPRequest) -> HTTPResponse? {
+        guard request.method == "GET" || request.method == "HEAD" else { return nil }
+        let started = DispatchTime.now().uptimeNanoseconds
+        if request.path == "/healthz" { return finish(plain(request, "ok\n", requestID: ""), request, started: started) }
+        guard request.path.hasPrefix("/v1/") else { return nil }
+        let segments = request.path.split(separator: "/", omittingEmptySubsequences: false).dropFirst()
+        let token: String?
+        do { token = try Self.bearerToken(request) } catch { return nil }
+        guard !segments.contains(where: \.isEmpty),
+              case .success(let match) = routes.match(method: request.method, segments: segments.dropFirst()),
+              !match.operation.mutates,
+              !(token?.hasPrefix(ShopperSession.tokenPrefix) ?? false),
+              let input = try? RequestInput.decode(request, for: match.operation),
+              let answer = kernel.reusedAnswer(match.operation.name, input: input, staffToken: token, shopCode: match.shopCode)
+        else { return nil }
+        return finish(success(answer, of: match.operation, request: request), request, started: started)
+    }
+
+    private func finish(_ response: HTTPResponse, _ request: HTTPRequest, started: UInt64) -> HTTPResponse {
+        var response = response
+        response.headers.append(HTTPHeader(name: "X-Request-Id", value: Self.requestID(from: request)))
+        metrics.record(method: request.method, status: response.status, nanos: DispatchTime.now().uptimeNanoseconds &- started)
+        return response
     }
 
     /// A problem response; server-side failures are logged in full and answered without
@@ -241,13 +276,13 @@ public final class SoukAPI: HTTPHandler, @unchecked Sendable {
     }
 
     /// A JSON response; reads carry an `ETag` and answer `If-None-Match` with 304.
-    private func json(status: Int, _ body: [UInt8], request: HTTPRequest, cacheable: Bool) -> HTTPResponse {
+    private func json(status: Int, _ body: [UInt8], request: HTTPRequest, cacheable: Bool, tag: String? = nil) -> HTTPResponse {
         var headers = [HTTPHeader(name: "Content-Type", value: "application/json")]
         guard cacheable else {
             headers.append(HTTPHeader(name: "Cache-Control", value: "no-store"))
             return HTTPResponse(status: status, headers: headers, body: body)
         }
-        let tag = ETag.of(body)
+        let tag = tag ?? ETag.of(body)
         headers.append(HTTPHeader(name: "ETag", value: tag))
         headers.append(HTTPHeader(name: "Cache-Control", value: "private, no-cache"))
         if let match = request.header("If-None-Match"), ETag.matches(match, tag) {

@@ -107,22 +107,41 @@ extension Kernel {
     }
 
     func authenticate(token: String, in tx: Transaction) throws -> StaffAccount {
+        try session(token: token, in: tx).staff
+    }
+
+    private func session(token: String, in tx: Transaction) throws -> ReadCache.StaffEntry {
         guard let row = try tx.query("""
-            SELECT s.* FROM souk_sessions t JOIN souk_staff s ON s.id = t.staff_id
+            SELECT s.*, t.expires_at AS session_expires_at FROM souk_sessions t JOIN souk_staff s ON s.id = t.staff_id
             WHERE t.token_hash = ? AND t.expires_at > ?
             """, [SHA256.hex(token), clock.millis]).first else {
             throw KernelError(.unauthenticated, "the token is unknown or expired; sign in again with: souk login --email EMAIL")
         }
-        return try StaffAccount(row: row)
+        return ReadCache.StaffEntry(staff: try StaffAccount(row: row), expiresAt: try row.int64("session_expires_at"))
     }
 
     /// `authenticate(token:)` and `context(for:shopCode:)` in one read transaction: what a
-    /// host does on every request that carries a staff token.
+    /// host does on every request that carries a staff token. While the database has not
+    /// changed since the last request, the session, the shop and the permissions come from
+    /// the read cache instead (see `ReadCache`).
     public func context(token: String, shopCode: String?, correlationID: String? = nil,
                         idempotencyKey: String? = nil) throws -> OperationContext {
-        try store.read { tx in
-            try context(for: try authenticate(token: token, in: tx), shopCode: shopCode, correlationID: correlationID,
-                        idempotencyKey: idempotencyKey, in: tx)
+        let version = readCache.begin()
+        let now = clock.millis
+        if let version, let staff = readCache.staff(token: token, version: version, now: now) {
+            let shop = shopCode.flatMap { readCache.shop(code: $0, version: version) }
+            let permissions = shop.flatMap { staff.isOperator ? [] : readCache.permissions(staffID: staff.id, shopID: $0.id, version: version) }
+            if shopCode == nil || (shop != nil && permissions != nil) {
+                return OperationContext(shop: shop, actor: staff.actor, permissions: permissions ?? [], isOperator: staff.isOperator,
+                                        correlationID: correlationID ?? SecureRandom.token(prefix: "req_", byteCount: 8),
+                                        idempotencyKey: idempotencyKey, clock: clock)
+            }
+        }
+        return try store.read { tx in
+            let session = try session(token: token, in: tx)
+            if let version { readCache.remember(token: token, session, version: version) }
+            return try context(for: session.staff, shopCode: shopCode, correlationID: correlationID,
+                               idempotencyKey: idempotencyKey, cacheVersion: version, in: tx)
         }
     }
 
@@ -131,17 +150,26 @@ extension Kernel {
     public func context(for staff: StaffAccount?, shopCode: String?, correlationID: String? = nil,
                         idempotencyKey: String? = nil) throws -> OperationContext {
         try store.read { tx in
-            try context(for: staff, shopCode: shopCode, correlationID: correlationID, idempotencyKey: idempotencyKey, in: tx)
+            try context(for: staff, shopCode: shopCode, correlationID: correlationID, idempotencyKey: idempotencyKey,
+                        cacheVersion: nil, in: tx)
         }
     }
 
+    /// `cacheVersion`: the read cache's version probed before `tx` began, to remember the
+    /// shop and the permissions under.
     private func context(for staff: StaffAccount?, shopCode: String?, correlationID: String?, idempotencyKey: String?,
-                         in tx: Transaction) throws -> OperationContext {
+                         cacheVersion: Int64?, in tx: Transaction) throws -> OperationContext {
         var shop: ShopRef?
-        if let shopCode { shop = try self.shop(code: shopCode, in: tx) }
+        if let shopCode {
+            shop = try self.shop(code: shopCode, in: tx)
+            if let cacheVersion { readCache.remember(shop: shop!, version: cacheVersion) }
+        }
         var permissions: Set<Permission> = []
         if let staff, let shop, !staff.isOperator {
             permissions = try self.permissions(staffID: staff.id, shopID: shop.id, in: tx)
+            if let cacheVersion {
+                readCache.remember(permissions: permissions, staffID: staff.id, shopID: shop.id, version: cacheVersion)
+            }
         }
         return OperationContext(shop: shop, actor: staff?.actor ?? .anonymous, permissions: permissions,
                                 isOperator: staff?.isOperator ?? false,

@@ -11,7 +11,20 @@ extension Kernel {
         try perform(name, input: input, context: context, within: nil)
     }
 
+    /// `perform`, returning the answer with its JSON text (what an HTTP host sends). A read
+    /// whose handler declared its answer reusable (`OperationScope.answerIsReusable`) is
+    /// answered from the read cache while the database has not changed.
+    public func answer(_ name: String, input: Value.Object = [:], context: OperationContext) throws -> Answer {
+        let (value, answer) = try perform(name, input: input, context: context, within: nil, encoded: true)
+        return answer ?? Answer(value)
+    }
+
     func perform(_ name: String, input raw: Value.Object, context: OperationContext, within outer: OperationScope?) throws -> Value {
+        try perform(name, input: raw, context: context, within: outer, encoded: false).value
+    }
+
+    private func perform(_ name: String, input raw: Value.Object, context: OperationContext, within outer: OperationScope?,
+                         encoded: Bool) throws -> (value: Value, answer: Answer?) {
         guard let operation = operations[name] else {
             throw KernelError.notFound("unknown operation '\(name)'")
         }
@@ -54,12 +67,9 @@ extension Kernel {
                 Self.faultPoint("crash-after-commit")
                 if deliver { deliverPendingEvents() }
             } else {
-                result = try store.read { tx in
-                    try checkEnabled(operation, context: context, in: tx)
-                    return try run(operation, input: try operation.validate(raw), context: context, transaction: tx)
-                }
+                return try performRead(operation, input: raw, context: context, encoded: encoded)
             }
-            return result
+            return (result, nil)
         } catch let error as KernelError where error.code == .permissionDenied || error.code == .vetoed {
             // A handler's own refusal (e.g. granting more than one holds) and a guard's veto
             // are audited too: the work rolled back, the attempt stays on record.
@@ -74,7 +84,7 @@ extension Kernel {
 
     /// Staff operations are for staff, storefront operations for shoppers. A storefront
     /// operation may run staff operations for its shopper (`performForShopper`).
-    private func checkAudience(_ operation: OperationSpec, context: OperationContext, nested: Bool) throws {
+    func checkAudience(_ operation: OperationSpec, context: OperationContext, nested: Bool) throws {
         let name = operation.name
         switch operation.audience {
         case .staff, .integration:
@@ -104,7 +114,7 @@ extension Kernel {
         return "\(who) lacks permission '\(permission)' \(place)"
     }
 
-    private func checkEnabled(_ operation: OperationSpec, context: OperationContext, in tx: Transaction) throws {
+    func checkEnabled(_ operation: OperationSpec, context: OperationContext, in tx: Transaction) throws {
         guard operation.pluginID != "kernel", let shop = context.shop else { return }
         guard try enabledPlugins(shopID: shop.id, in: tx).contains(operation.pluginID) else {
             throw KernelError(.pluginDisabled,

@@ -7,8 +7,10 @@ extension Kernel {
     public func shopperContext(token: String?, shopCode: String, correlationID: String? = nil,
                                idempotencyKey: String? = nil) throws -> OperationContext {
         let now = clock.millis
+        let version = readCache.begin()
         return try store.read { tx in
             let shop = try self.shop(code: shopCode, in: tx)
+            if let version { readCache.remember(shop: shop, version: version) }
             var context = OperationContext(shop: shop, actor: .anonymous, permissions: ShopperPermission.anonymous,
                                            correlationID: correlationID ?? SecureRandom.token(prefix: "req_", byteCount: 8),
                                            idempotencyKey: idempotencyKey, clock: clock)

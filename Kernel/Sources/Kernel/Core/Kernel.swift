@@ -14,6 +14,8 @@ public final class Kernel: @unchecked Sendable {
     public let dataDirectory: String?
     /// Events published by committed operations since start, by name (for `/metrics`).
     public let eventTally = EventTally()
+    /// Sessions, permissions and reusable answers, valid while the database is unchanged.
+    let readCache: ReadCache
 
     var operations: [String: OperationSpec] = [:]
     var permissionSpecs: [Permission: (spec: PermissionSpec, pluginID: String)] = [:]
@@ -56,6 +58,7 @@ public final class Kernel: @unchecked Sendable {
     public init(store: Store, dataDirectory: String? = nil, plugins: [PluginCandidate], pluginDirectories: [String] = [],
                 clock: any WallClock = SystemClock()) throws {
         self.store = store
+        self.readCache = ReadCache(path: store.path)
         self.hooks = HookBus()
         self.clock = clock
         self.dataDirectory = dataDirectory

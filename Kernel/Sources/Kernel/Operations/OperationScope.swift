@@ -23,6 +23,8 @@ public final class OperationScope {
     var deliveryDeferred = false
     /// Set by `nothingChanged()`.
     var skipsAudit = false
+    /// Set by `answerIsReusable(until:)`: `.some(nil)` for "until the data changes".
+    var reusableUntil: Int64?? = nil
 
     /// Leaves this operation's events in the outbox for the next delivery pass (a long-
     /// running host delivers within a second) instead of delivering them before the caller
@@ -44,6 +46,25 @@ public final class OperationScope {
     /// gateway that timed out.
     public func notReplayable() {
         replayable = false
+    }
+
+    /// Declares that this read's answer depends only on the shop's data in the database and
+    /// the input: not on who asks (beyond holding the operation's permission), nor on
+    /// anything outside the database. The kernel may then hand the same answer to the next
+    /// callers until any commit changes the database (in this process or another), or until
+    /// `until` (milliseconds since 1970) for answers that depend on the clock, such as
+    /// "listed now" with a listing scheduled to end. Ignored in mutations.
+    ///
+    /// ```swift
+    /// let product = try load(scope)
+    /// scope.answerIsReusable(until: product.nextListingChange(after: scope.now))
+    /// return product.value
+    /// ```
+    ///
+    /// Do not call it when the answer is filtered by the caller (a customer's own orders) or
+    /// reads something other than this database.
+    public func answerIsReusable(until: Int64? = nil) {
+        reusableUntil = .some(until)
     }
 
     init(kernel: Kernel, context: OperationContext, input: OperationInput, operation: String, transaction: Transaction) {

@@ -39,6 +39,11 @@ struct Product {
         Product.isListed(listed: listed, listAt: listAt, unlistAt: unlistAt, at: now)
     }
 
+    /// When "listed now" next flips by the clock alone (a scheduled start or end), if ever.
+    func nextListingChange(after now: Int64) -> Int64? {
+        [listAt, unlistAt].compactMap { $0 }.filter { $0 > now }.min()
+    }
+
     static func isListed(listed: Bool, listAt: Int64?, unlistAt: Int64?, at now: Int64) -> Bool {
         listed && (listAt.map { $0 <= now } ?? true) && (unlistAt.map { now < $0 } ?? true)
     }

@@ -100,7 +100,10 @@ enum ProductOperations {
         name: "catalog.product.show", summary: "Show a product with its SKUs, categories, tags and average rating",
         fields: Products.referenceFields, permission: "catalog.read", mutates: false
     ) { scope in
-        try Products.detail(try Products.resolve(scope), scope)
+        let product = try Products.resolve(scope)
+        // Everything shown comes from this shop's tables; only "listed now" moves with the clock.
+        scope.answerIsReusable(until: product.nextListingChange(after: scope.now))
+        return try Products.detail(product, scope)
     }
 
     static let list = OperationSpec(

@@ -49,6 +49,8 @@ enum StorefrontOperations {
         guard let product = try? Products.resolve(reference: reference, db) else { throw notFound }
         guard !(try db.query("SELECT 1 FROM catalog_products p WHERE p.shop_id = :shop AND p.id = :id AND " + visibleSQL,
                              ["id": product.id, "now": scope.now]).isEmpty) else { throw notFound }
+        // On sale until its listing window (if any) closes; the rest changes only by writes.
+        scope.answerIsReusable(until: product.nextListingChange(after: scope.now))
         let detail = try Products.detail(product, scope)
         var object = Value.Object()
         for key in ["id", "handle", "title", "description", "images", "attributes", "categories", "tags", "rating"] {

@@ -1,0 +1,141 @@
+import Foundation
+
+/// What a host asks on almost every request (whose token is this, what may they do in this
+/// shop, which plugins are on there) and the answers of reads that said they may be
+/// reused, kept in memory for as long as the database has not changed.
+///
+/// Correctness rests on one rule: every entry is tagged with the data version probed
+/// *before* the database was read for it, and is used only while a new probe still returns
+/// that version. Any commit (an operation here, a CLI command in another process) moves the
+/// version, and the next request drops everything. An entry can therefore be newer than
+/// its tag, never older than the last commit before the probe that serves it.
+final class ReadCache: @unchecked Sendable {
+    struct StaffEntry {
+        let staff: StaffAccount
+        let expiresAt: Int64
+    }
+
+    struct PermissionKey: Hashable {
+        let staffID: Int64
+        let shopID: Int64
+    }
+
+    /// A cached answer and until when it holds (answers that depend on the clock, such as
+    /// "listed now", say when they stop being true).
+    struct AnswerEntry {
+        let answer: Answer
+        let validUntil: Int64?
+    }
+
+    private let probe: DataVersionProbe?
+    private let lock = NSLock()
+    // All guarded by `lock`:
+    private var version: Int64 = .min
+    private var staff: [String: StaffEntry] = [:]
+    private var shops: [String: ShopRef] = [:]
+    private var permissions: [PermissionKey: Set<Permission>] = [:]
+    private var enabledPlugins: [Int64: Set<String>] = [:]
+    private var answers: [String: AnswerEntry] = [:]
+
+    /// Bounds the memory a flood of distinct requests can take: a full table is emptied.
+    static let identityLimit = 20_000
+    static let answerLimit = 4_096
+
+    /// `path`: the database file. Without a probe (it could not be opened) nothing is cached.
+    init(path: String) {
+        // A private in-memory database would be a different database on the probe's
+        // connection, whose version never moves: no cache at all then.
+        let isFile = !path.isEmpty && path != ":memory:" && !path.contains("mode=memory")
+        probe = isFile ? try? DataVersionProbe(path: path) : nil
+    }
+
+    /// Probes the database and, when it changed since the last probe, forgets everything.
+    /// Returns the version to tag lookups and new entries with; nil when the probe failed,
+    /// in which case nothing may be cached for this request.
+    func begin() -> Int64? {
+        guard let current = probe?.current() else { return nil }
+        lock.lock()
+        defer { lock.unlock() }
+        if current > version {
+            version = current
+            staff.removeAll(keepingCapacity: true)
+            shops.removeAll(keepingCapacity: true)
+            permissions.removeAll(keepingCapacity: true)
+            enabledPlugins.removeAll(keepingCapacity: true)
+            answers.removeAll(keepingCapacity: true)
+        }
+        return current
+    }
+
+    // MARK: Lookups: nil unless the entry belongs to `version`
+
+    func staff(token: String, version: Int64, now: Int64) -> StaffAccount? {
+        read(version) { staff[token] }.flatMap { $0.expiresAt > now ? $0.staff : nil }
+    }
+
+    func shop(code: String, version: Int64) -> ShopRef? {
+        read(version) { shops[code] }
+    }
+
+    func permissions(staffID: Int64, shopID: Int64, version: Int64) -> Set<Permission>? {
+        read(version) { permissions[PermissionKey(staffID: staffID, shopID: shopID)] }
+    }
+
+    func enabledPlugins(shopID: Int64, version: Int64) -> Set<String>? {
+        read(version) { enabledPlugins[shopID] }
+    }
+
+    func answer(key: String, version: Int64, now: Int64) -> Answer? {
+        read(version) { answers[key] }.flatMap { entry in entry.validUntil.map { now < $0 } ?? true ? entry.answer : nil }
+    }
+
+    // MARK: Stores: dropped unless `version` is still the current one
+
+    func remember(token: String, _ entry: StaffEntry, version: Int64) {
+        write(version) { if staff.count >= Self.identityLimit { staff.removeAll() }; staff[token] = entry }
+    }
+
+    func remember(shop: ShopRef, version: Int64) {
+        write(version) { if shops.count >= Self.identityLimit { shops.removeAll() }; shops[shop.code] = shop }
+    }
+
+    func remember(permissions set: Set<Permission>, staffID: Int64, shopID: Int64, version: Int64) {
+        write(version) {
+            if permissions.count >= Self.identityLimit { permissions.removeAll() }
+            permissions[PermissionKey(staffID: staffID, shopID: shopID)] = set
+        }
+    }
+
+    func remember(enabledPlugins set: Set<String>, shopID: Int64, version: Int64) {
+        write(version) {
+            if enabledPlugins.count >= Self.identityLimit { enabledPlugins.removeAll() }
+            enabledPlugins[shopID] = set
+        }
+    }
+
+    func remember(answer: Answer, key: String, validUntil: Int64?, version: Int64) {
+        write(version) {
+            if answers.count >= Self.answerLimit { answers.removeAll() }
+            answers[key] = AnswerEntry(answer: answer, validUntil: validUntil)
+        }
+    }
+
+    /// How many answers are held (for tests and `/metrics`).
+    var answerCount: Int {
+        lock.lock()
+        defer { lock.unlock() }
+        return answers.count
+    }
+
+    private func read<T>(_ tag: Int64, _ body: () -> T?) -> T? {
+        lock.lock()
+        defer { lock.unlock() }
+        return tag == version ? body() : nil
+    }
+
+    private func write(_ tag: Int64, _ body: () -> Void) {
+        lock.lock()
+        defer { lock.unlock() }
+        if tag == version { body() }
+    }
+}

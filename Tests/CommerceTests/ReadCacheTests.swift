@@ -1,0 +1,143 @@
+import XCTest
+import Kernel
+import KernelTesting
+import Catalog
+
+/// The kernel's read cache: reusable answers, sessions and permissions are handed out again
+/// only while the database is unchanged, whoever changed it.
+final class ReadCacheTests: XCTestCase {
+    var harness: KernelHarness!
+    var shop: FixtureShop!
+    var kernel: Kernel { harness.kernel }
+
+    override func setUpWithError() throws {
+        harness = try KernelHarness(plugins: [CatalogPlugin()])
+        shop = try harness.fixtureShop("north")
+        let manager = try harness.context(as: shop.manager, shop: "north")
+        try kernel.perform("catalog.product.create", input: ["handle": "tea", "title": "Green tea", "listed": true], context: manager)
+    }
+
+    /// A context the way the HTTP host builds one for every request: from a bearer token.
+    func tokenContext(_ token: String) throws -> OperationContext {
+        try kernel.context(token: token, shopCode: "north")
+    }
+
+    func show(_ token: String, kernel other: Kernel? = nil) throws -> Answer {
+        try (other ?? kernel).answer("catalog.product.show", input: ["handle": "tea"], context: try tokenContext(token))
+    }
+
+    func testAnAnswerIsReusedUntilAWriteInThisProcess() throws {
+        let token = try kernel.signIn(email: shop.clerk, password: KernelHarness.password).token
+        let first = try show(token)
+        XCTAssertEqual(first.value["title"], "Green tea")
+        XCTAssertTrue(try show(token) === first, "nothing changed: the same answer object is handed out again")
+        XCTAssertEqual(kernel.reusableAnswerCount, 1)
+
+        try kernel.perform("catalog.product.update", input: ["handle": "tea", "title": "Sencha"],
+                           context: try harness.context(as: shop.manager, shop: "north"))
+        let second = try show(token)
+        XCTAssertFalse(second === first)
+        XCTAssertEqual(second.value["title"], "Sencha")
+        XCTAssertNotEqual(second.hash, first.hash, "the entity tag changes with the body")
+        XCTAssertEqual(second.value, try kernel.perform("catalog.product.show", input: ["handle": "tea"], context: try tokenContext(token)),
+                       "answer() and perform() agree")
+    }
+
+    func testACommitOnAnotherConnectionIsSeenAtOnce() throws {
+        let token = try kernel.signIn(email: shop.clerk, password: KernelHarness.password).token
+        let first = try show(token)
+        XCTAssertTrue(try show(token) === first)
+        // A second kernel on the same folder has its own SQLite connections, as another
+        // process (a `souk` command) would.
+        let other = try harness.reopen(plugins: [CatalogPlugin()])
+        try other.perform("catalog.product.update", input: ["handle": "tea", "title": "Changed elsewhere"],
+                          context: try other.context(for: try other.verifyPassword(email: shop.manager, password: KernelHarness.password),
+                                                     shopCode: "north"))
+        XCTAssertEqual(try show(token).value["title"], "Changed elsewhere")
+    }
+
+    func testAListingWindowEndsReuseWithoutAnyWrite() throws {
+        let manager = try harness.context(as: shop.manager, shop: "north")
+        let end = harness.clock.millis + 3_600_000
+        try kernel.perform("catalog.product.schedule", input: ["handle": "tea", "unlist_at": .string(Validation.isoString(millis: end))],
+                           context: manager)
+        let token = try kernel.signIn(email: shop.clerk, password: KernelHarness.password).token
+        XCTAssertEqual(try show(token).value["listed_now"], true)
+        XCTAssertEqual(try show(token).value["listed_now"], true)
+        harness.clock.advance(by: 2 * 3600)
+        XCTAssertEqual(try show(token).value["listed_now"], false, "the answer said it holds only until unlist_at")
+    }
+
+    func testSignOutRevokedRolesAndExpiryApplyToTheVeryNextRequest() throws {
+        let token = try kernel.signIn(email: shop.clerk, password: KernelHarness.password).token
+        _ = try show(token)
+        _ = try show(token)
+        // A role taken away: the next read is refused (and audited), not served from memory.
+        try kernel.perform("staff.revoke", input: ["email": .string(shop.clerk), "role": "clerk"],
+                           context: try harness.context(as: shop.owner, shop: "north"))
+        XCTAssertThrowsError(try show(token)) { XCTAssertEqual(($0 as? KernelError)?.code, .permissionDenied) }
+        XCTAssertNil(kernel.reusedAnswer("catalog.product.show", input: ["handle": "tea"], staffToken: token, shopCode: "north"))
+
+        // Sign-out ends the session for the cache too.
+        let auditor = try kernel.signIn(email: shop.auditor, password: KernelHarness.password).token
+        _ = try show(auditor)
+        try kernel.signOut(token: auditor)
+        XCTAssertThrowsError(try show(auditor)) { XCTAssertEqual(($0 as? KernelError)?.code, .unauthenticated) }
+
+        // Expiry needs no write at all.
+        let manager = try kernel.signIn(email: shop.manager, password: KernelHarness.password).token
+        _ = try show(manager)
+        XCTAssertNotNil(kernel.reusedAnswer("catalog.product.show", input: ["handle": "tea"], staffToken: manager, shopCode: "north"))
+        harness.clock.advance(by: Double(SignInPolicy.sessionMillis / 1000) + 1)
+        XCTAssertNil(kernel.reusedAnswer("catalog.product.show", input: ["handle": "tea"], staffToken: manager, shopCode: "north"))
+        XCTAssertThrowsError(try tokenContext(manager)) { XCTAssertEqual(($0 as? KernelError)?.code, .unauthenticated) }
+    }
+
+    func testReusedAnswerRunsEveryCheckAndOnlyAnswersFromMemory() throws {
+        let clerk = try kernel.signIn(email: shop.clerk, password: KernelHarness.password).token
+        // Signed in first: a sign-in is a write, which would empty the cache.
+        let auditor = try kernel.signIn(email: shop.auditor, password: KernelHarness.password).token
+        let input: Value.Object = ["handle": "tea"]
+        XCTAssertNil(kernel.reusedAnswer("catalog.product.show", input: input, staffToken: clerk, shopCode: "north"),
+                     "nothing known yet: the host must take the ordinary path")
+        let answer = try show(clerk)
+        XCTAssertTrue(kernel.reusedAnswer("catalog.product.show", input: input, staffToken: clerk, shopCode: "north") === answer)
+
+        // Another staff member of the shop, whose session and permissions are not known yet.
+        XCTAssertNil(kernel.reusedAnswer("catalog.product.show", input: input, staffToken: auditor, shopCode: "north"))
+        XCTAssertTrue(try show(auditor) === answer, "the answer does not depend on who asks: it is shared")
+        XCTAssertTrue(kernel.reusedAnswer("catalog.product.show", input: input, staffToken: auditor, shopCode: "north") === answer)
+
+        // Wrong token, wrong shop, bad input, a mutation, no token: never answered from memory.
+        XCTAssertNil(kernel.reusedAnswer("catalog.product.show", input: input, staffToken: "souk_nope", shopCode: "north"))
+        XCTAssertNil(kernel.reusedAnswer("catalog.product.show", input: input, staffToken: clerk, shopCode: "south"))
+        XCTAssertNil(kernel.reusedAnswer("catalog.product.show", input: ["handle": .int(5)], staffToken: clerk, shopCode: "north"))
+        XCTAssertNil(kernel.reusedAnswer("catalog.product.publish", input: input, staffToken: clerk, shopCode: "north"))
+        XCTAssertNil(kernel.reusedAnswer("catalog.product.show", input: input, staffToken: nil, shopCode: "north"))
+
+        // A staff member with no role in the shop is refused by `perform`, never by the cache.
+        try harness.addStaff("outsider@north.test")
+        let outsider = try kernel.signIn(email: "outsider@north.test", password: KernelHarness.password).token
+        XCTAssertThrowsError(try show(outsider)) { XCTAssertEqual(($0 as? KernelError)?.code, .permissionDenied) }
+        XCTAssertNil(kernel.reusedAnswer("catalog.product.show", input: input, staffToken: outsider, shopCode: "north"))
+
+        // Errors are never kept: an unknown product is looked up again each time.
+        XCTAssertThrowsError(try kernel.answer("catalog.product.show", input: ["handle": "nope"], context: try tokenContext(clerk)))
+        XCTAssertNil(kernel.reusedAnswer("catalog.product.show", input: ["handle": "nope"], staffToken: clerk, shopCode: "north"))
+    }
+
+    func testReadsThatDoNotDeclareReuseAreNeverKept() throws {
+        let clerk = try kernel.signIn(email: shop.clerk, password: KernelHarness.password).token
+        let first = try kernel.answer("catalog.product.list", context: try tokenContext(clerk))
+        XCTAssertFalse(try kernel.answer("catalog.product.list", context: try tokenContext(clerk)) === first)
+        XCTAssertEqual(kernel.reusableAnswerCount, 0)
+    }
+
+    func testDisablingThePluginIsSeenByTheCache() throws {
+        let clerk = try kernel.signIn(email: shop.clerk, password: KernelHarness.password).token
+        _ = try show(clerk)
+        try kernel.perform("plugin.disable", input: ["id": "catalog"], context: try harness.context(as: shop.owner, shop: "north"))
+        XCTAssertThrowsError(try show(clerk)) { XCTAssertEqual(($0 as? KernelError)?.code, .pluginDisabled) }
+        XCTAssertNil(kernel.reusedAnswer("catalog.product.show", input: ["handle": "tea"], staffToken: clerk, shopCode: "north"))
+    }
+}
