@@ -21,6 +21,9 @@ extension Array where Element == HTTPHeader {
 
 /// ASCII case-insensitive comparison without allocating lowercased copies.
 func asciiCaseInsensitiveEqual(_ a: String, _ b: String) -> Bool {
+    // Most comparisons are between different header names: the lengths (known without a
+    // scan for native strings) settle them.
+    guard a.utf8.count == b.utf8.count else { return false }
     var left = a.utf8.makeIterator()
     var right = b.utf8.makeIterator()
     while true {

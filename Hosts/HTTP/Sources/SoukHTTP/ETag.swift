@@ -4,13 +4,7 @@ import Kernel
 /// and a changed body changes the tag.
 enum ETag {
     static func of(_ body: [UInt8]) -> String {
-        format(Answer.fnv1a(body))
-    }
-
-    /// The tag of a 64-bit hash (an `Answer` carries its own).
-    static func format(_ hash: UInt64) -> String {
-        let hex = String(hash, radix: 16)
-        return "\"" + String(repeating: "0", count: 16 - hex.count) + hex + "\""
+        Answer.entityTag(Answer.fnv1a(body))
     }
 
     /// `If-None-Match` holds `*` or a comma-separated list of tags (weak ones compare too).

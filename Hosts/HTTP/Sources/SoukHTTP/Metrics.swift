@@ -6,20 +6,21 @@ final class Metrics: @unchecked Sendable {
     /// Upper bounds of the latency buckets, in seconds.
     static let buckets: [Double] = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5]
 
-    static let knownMethods: Set<String> = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
+    /// Clients choose the method token: only these become labels, the rest count as OTHER.
+    static let labels = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "OTHER"]
 
     private let lock = NSLock()
-    private var requests: [String: Int] = [:]        // "method|status" -> count
+    /// Count by label index × 1000 + status: an integer key costs no string per request.
+    private var requests: [Int: Int] = [:]
     private var bucketCounts = [Int](repeating: 0, count: buckets.count)
     private var latencyCount = 0
     private var latencySumNanos: UInt64 = 0
 
     func record(method: String, status: Int, nanos: UInt64) {
         let seconds = Double(nanos) / 1e9
-        // Clients choose the method token: only known methods become labels.
-        let label = Self.knownMethods.contains(method) ? method : "OTHER"
+        let label = Self.labels.firstIndex(of: method) ?? Self.labels.count - 1
         lock.lock()
-        requests["\(label)|\(status)", default: 0] += 1
+        requests[label * 1000 + status, default: 0] += 1
         for (index, bound) in Self.buckets.enumerated() where seconds <= bound { bucketCounts[index] += 1 }
         latencyCount += 1
         latencySumNanos &+= nanos
@@ -37,9 +38,8 @@ final class Metrics: @unchecked Sendable {
 
         var out = "# HELP souk_http_requests_total HTTP requests answered, by method and status.\n"
         out += "# TYPE souk_http_requests_total counter\n"
-        for key in requests.keys.sorted() {
-            let parts = key.split(separator: "|")
-            out += "souk_http_requests_total{method=\"\(parts[0])\",status=\"\(parts[1])\"} \(requests[key]!)\n"
+        for (label, key) in requests.keys.map({ (Self.labels[$0 / 1000], $0) }).sorted(by: { ($0.0, $0.1) < ($1.0, $1.1) }) {
+            out += "souk_http_requests_total{method=\"\(label)\",status=\"\(key % 1000)\"} \(requests[key]!)\n"
         }
         out += "# HELP souk_http_request_duration_seconds Time from a parsed request to its response.\n"
         out += "# TYPE souk_http_request_duration_seconds histogram\n"

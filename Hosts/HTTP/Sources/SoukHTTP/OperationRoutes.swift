@@ -20,12 +20,13 @@ struct OperationRoutes {
         case wrongMethod(allowed: String)
     }
 
-    private let operations: [String: OperationSpec]
+    /// Operations by the tail of their path: `catalog/product/show` for `catalog.product.show`.
+    private let byTail: [Substring: OperationSpec]
 
     init(_ operations: [OperationSpec]) {
-        var byName: [String: OperationSpec] = [:]
-        for operation in operations { byName[operation.name] = operation }
-        self.operations = byName
+        var byTail: [Substring: OperationSpec] = [:]
+        for operation in operations { byTail[Substring(Self.tail(of: operation))] = operation }
+        self.byTail = byTail
     }
 
     static func method(of operation: OperationSpec) -> String { operation.mutates ? "POST" : "GET" }
@@ -42,18 +43,23 @@ struct OperationRoutes {
         operation.name.split(separator: ".").joined(separator: "/")
     }
 
-    /// Resolves the segments after `/v1/`.
-    func match(method: String, segments: ArraySlice<Substring>) -> Result<Match, Miss> {
+    /// Resolves the part of the path after `/v1/` (no empty segments: the caller checked).
+    func match(method: String, path: Substring) -> Result<Match, Miss> {
         var found: Match?
-        if segments.count >= 3, segments.first == "shops" {
-            let name = segments.dropFirst(2).joined(separator: ".")
-            // Shop operations, and platform reads narrowed to the shop (platform mutations
-            // stay at /v1/... so that none of them lands in a shop's audit chain).
-            if let operation = operations[name], operation.scope == .shop || !operation.mutates {
-                found = Match(operation: operation, shopCode: String(segments[segments.startIndex + 1]))
+        // `shops/{shop}/tail...`: shop operations, and platform reads narrowed to the shop
+        // (platform mutations stay at /v1/... so that none of them lands in a shop's audit
+        // chain).
+        // Byte-wise: Character-wise prefix and search cost more than the rest of a match.
+        if path.utf8.starts(with: "shops/".utf8) {
+            let afterShops = path.dropFirst(6)
+            if let slash = afterShops.utf8.firstIndex(of: UInt8(ascii: "/")) {
+                let tail = afterShops[afterShops.utf8.index(after: slash)...]
+                if let operation = byTail[tail], operation.scope == .shop || !operation.mutates {
+                    found = Match(operation: operation, shopCode: String(afterShops[..<slash]))
+                }
             }
         }
-        if found == nil, let operation = operations[segments.joined(separator: ".")], operation.scope == .platform {
+        if found == nil, let operation = byTail[path], operation.scope == .platform {
             found = Match(operation: operation, shopCode: nil)
         }
         guard let found else { return .failure(.notFound) }

@@ -45,8 +45,7 @@ public final class SoukAPI: HTTPHandler, @unchecked Sendable {
     }
 
     private func route(_ request: HTTPRequest, requestID: String) -> HTTPResponse {
-        let segments = request.path.split(separator: "/", omittingEmptySubsequences: false).dropFirst()
-        guard request.path.hasPrefix("/"), !segments.contains(where: \.isEmpty) || request.path == "/" else {
+        guard request.path.hasPrefix("/"), !Self.hasEmptySegment(request.path) || request.path == "/" else {
             return Problem(status: 404, code: "not_found", detail: "no such path: \(request.path.prefix(200))").response(requestID: requestID)
         }
         switch request.path {
@@ -60,11 +59,11 @@ public final class SoukAPI: HTTPHandler, @unchecked Sendable {
         case "/v1/auth/sign-out": return signOut(request, requestID: requestID)
         default: break
         }
-        guard segments.first == "v1" else {
+        guard request.path.hasPrefix("/v1/") else {
             return Problem(status: 404, code: "not_found", detail: "no such path: \(request.path.prefix(200)); the API is under /v1 (see /v1/openapi.json)")
                 .response(requestID: requestID)
         }
-        switch routes.match(method: request.method, segments: segments.dropFirst()) {
+        switch routes.match(method: request.method, path: request.path.dropFirst(4)) {
         case .failure(.notFound):
             return Problem(status: 404, code: "not_found", detail: "no operation at \(request.path.prefix(200)) (see /v1/openapi.json)")
                 .response(requestID: requestID)
@@ -105,7 +104,7 @@ public final class SoukAPI: HTTPHandler, @unchecked Sendable {
 
     private func success(_ answer: Answer, of operation: OperationSpec, request: HTTPRequest) -> HTTPResponse {
         guard !operation.mutates else { return json(status: 200, answer.json, request: request, cacheable: false) }
-        var response = json(status: 200, answer.json, request: request, cacheable: true, tag: ETag.format(answer.hash))
+        var response = json(status: 200, answer.json, request: request, cacheable: true, tag: answer.entityTag)
         if let next = Pagination.nextLink(answer.value, request: request) {
             response.headers.append(HTTPHeader(name: "Link", value: next))
         }
@@ -123,11 +122,10 @@ public final class SoukAPI: HTTPHandler, @unchecked Sendable {
         let started = DispatchTime.now().uptimeNanoseconds
         if request.path == "/healthz" { return finish(plain(request, "ok\n", requestID: ""), request, started: started) }
         guard request.path.hasPrefix("/v1/") else { return nil }
-        let segments = request.path.split(separator: "/", omittingEmptySubsequences: false).dropFirst()
         let token: String?
         do { token = try Self.bearerToken(request) } catch { return nil }
-        guard !segments.contains(where: \.isEmpty),
-              case .success(let match) = routes.match(method: request.method, segments: segments.dropFirst()),
+        guard !Self.hasEmptySegment(request.path),
+              case .success(let match) = routes.match(method: request.method, path: request.path.dropFirst(4)),
               !match.operation.mutates,
               !(token?.hasPrefix(ShopperSession.tokenPrefix) ?? false),
               let input = try? RequestInput.decode(request, for: match.operation),
@@ -300,16 +298,33 @@ public final class SoukAPI: HTTPHandler, @unchecked Sendable {
            given.utf8.allSatisfy({ isTokenByte($0) }) {
             return given
         }
-        return SecureRandom.token(prefix: "req_", byteCount: 8)
+        return RequestIDs.next()
     }
 
+    /// `/a//b` and `/a/` name no route.
+    static func hasEmptySegment(_ path: String) -> Bool {
+        var previousWasSlash = false
+        for byte in path.utf8 {
+            let isSlash = byte == UInt8(ascii: "/")
+            if isSlash && previousWasSlash { return true }
+            previousWasSlash = isSlash
+        }
+        return previousWasSlash
+    }
+
+    /// The token of `Authorization: Bearer TOKEN` (the scheme in any case), nil without the
+    /// header.
     static func bearerToken(_ request: HTTPRequest) throws -> String? {
         guard let header = request.header("Authorization") else { return nil }
-        let parts = header.split(separator: " ", maxSplits: 1)
-        guard parts.count == 2, parts[0].lowercased() == "bearer", !parts[1].isEmpty, parts[1].utf8.count <= 200 else {
+        let bytes = header.utf8
+        let scheme = "bearer ".utf8
+        guard bytes.count > scheme.count, bytes.count - scheme.count <= 200,
+              zip(bytes, scheme).allSatisfy({ ($0 | 0x20) == $1 }),
+              let token = String(header.utf8.dropFirst(scheme.count)), !token.hasPrefix(" ")
+        else {
             throw KernelError(.unauthenticated, "the Authorization header must be 'Bearer TOKEN'")
         }
-        return String(parts[1])
+        return token
     }
 
     static func idempotencyKey(_ request: HTTPRequest) throws -> String? {

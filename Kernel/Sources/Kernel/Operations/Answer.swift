@@ -7,13 +7,21 @@ public final class Answer: Sendable {
     public let value: Value
     /// `value` as compact JSON.
     public let json: [UInt8]
-    /// A 64-bit FNV-1a hash of `json`: a strong entity tag for HTTP.
+    /// A 64-bit FNV-1a hash of `json`.
     public let hash: UInt64
+    /// `hash` as an HTTP entity tag: 16 hex digits in double quotes.
+    public let entityTag: String
 
     public init(_ value: Value) {
         self.value = value
         json = JSON.encodeBytes(value)
         hash = Self.fnv1a(json)
+        entityTag = Self.entityTag(hash)
+    }
+
+    public static func entityTag(_ hash: UInt64) -> String {
+        let hex = String(hash, radix: 16)
+        return "\"" + String(repeating: "0", count: 16 - hex.count) + hex + "\""
     }
 
     /// 64-bit FNV-1a.

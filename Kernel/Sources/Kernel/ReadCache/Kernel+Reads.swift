@@ -44,9 +44,8 @@ extension Kernel {
         return readCache.enabledPlugins(shopID: shop.id, version: version)?.contains(operation.pluginID)
     }
 
-    /// The operation, the shop and the input: all a reusable answer may depend on.
-    static func answerKey(_ operation: OperationSpec, _ context: OperationContext, _ input: OperationInput) -> String {
-        operation.name + "\u{0}" + String(context.shop?.id ?? 0) + "\u{0}" + JSON.encode(.object(input.values))
+    static func answerKey(_ operation: OperationSpec, _ context: OperationContext, _ input: OperationInput) -> ReadCache.AnswerKey {
+        ReadCache.AnswerKey(operation: operation.name, shopID: context.shop?.id ?? 0, input: input.values)
     }
 
     /// For a host thread that must never wait (an HTTP event loop): the answer of the read

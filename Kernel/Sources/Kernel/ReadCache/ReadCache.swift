@@ -4,11 +4,12 @@ import Foundation
 /// shop, which plugins are on there) and the answers of reads that said they may be
 /// reused, kept in memory for as long as the database has not changed.
 ///
-/// Correctness rests on one rule: every entry is tagged with the data version probed
-/// *before* the database was read for it, and is used only while a new probe still returns
-/// that version. Any commit (an operation here, a CLI command in another process) moves the
-/// version, and the next request drops everything. An entry can therefore be newer than
-/// its tag, never older than the last commit before the probe that serves it.
+/// Correctness rests on one rule: every entry is tagged with the generation a probe of the
+/// database handed out *before* the database was read for it (`DataVersionProbe`), and is
+/// used only by requests whose own probe hands out the same generation. Any commit (an
+/// operation here, a CLI command in another process) raises the generation, and the next
+/// request drops everything. An entry can therefore be newer than its tag, never older
+/// than the last commit before the probe that serves it.
 final class ReadCache: @unchecked Sendable {
     struct StaffEntry {
         let staff: StaffAccount
@@ -18,6 +19,13 @@ final class ReadCache: @unchecked Sendable {
     struct PermissionKey: Hashable {
         let staffID: Int64
         let shopID: Int64
+    }
+
+    /// The operation, the shop and the validated input: all a reusable answer may depend on.
+    struct AnswerKey: Hashable {
+        let operation: String
+        let shopID: Int64
+        let input: Value.Object
     }
 
     /// A cached answer and until when it holds (answers that depend on the clock, such as
@@ -35,7 +43,7 @@ final class ReadCache: @unchecked Sendable {
     private var shops: [String: ShopRef] = [:]
     private var permissions: [PermissionKey: Set<Permission>] = [:]
     private var enabledPlugins: [Int64: Set<String>] = [:]
-    private var answers: [String: AnswerEntry] = [:]
+    private var answers: [AnswerKey: AnswerEntry] = [:]
 
     /// Bounds the memory a flood of distinct requests can take: a full table is emptied.
     static let identityLimit = 20_000
@@ -49,9 +57,9 @@ final class ReadCache: @unchecked Sendable {
         probe = isFile ? try? DataVersionProbe(path: path) : nil
     }
 
-    /// Probes the database and, when it changed since the last probe, forgets everything.
-    /// Returns the version to tag lookups and new entries with; nil when the probe failed,
-    /// in which case nothing may be cached for this request.
+    /// Probes the database and, when the generation moved, forgets everything. Returns the
+    /// generation to tag lookups and new entries with; nil when this request must not use
+    /// the cache (see `DataVersionProbe.current`).
     func begin() -> Int64? {
         guard let current = probe?.current() else { return nil }
         lock.lock()
@@ -85,7 +93,7 @@ final class ReadCache: @unchecked Sendable {
         read(version) { enabledPlugins[shopID] }
     }
 
-    func answer(key: String, version: Int64, now: Int64) -> Answer? {
+    func answer(key: AnswerKey, version: Int64, now: Int64) -> Answer? {
         read(version) { answers[key] }.flatMap { entry in entry.validUntil.map { now < $0 } ?? true ? entry.answer : nil }
     }
 
@@ -113,7 +121,7 @@ final class ReadCache: @unchecked Sendable {
         }
     }
 
-    func remember(answer: Answer, key: String, validUntil: Int64?, version: Int64) {
+    func remember(answer: Answer, key: AnswerKey, validUntil: Int64?, version: Int64) {
         write(version) {
             if answers.count >= Self.answerLimit { answers.removeAll() }
             answers[key] = AnswerEntry(answer: answer, validUntil: validUntil)

@@ -1,48 +1,93 @@
 import Foundation
+import Synchronization
 internal import CSQLite
 
-/// Tells whether the database changed: `PRAGMA data_version` on a connection of its own.
+/// Tells whether the database changed, as a generation number that grows with every
+/// commit made since the last look, by any connection of any process.
 ///
-/// SQLite changes the value a connection reports whenever another connection, in this
-/// process or in any other, has committed since that connection last looked. This probe's
-/// connection never writes, so every commit anywhere moves its value; values come from
-/// one connection and only grow, so they can be compared. A probe starts and ends a read
-/// transaction (a couple of microseconds) and never waits for a writer in WAL mode.
+/// Built on `PRAGMA data_version`: SQLite changes the value a connection reports whenever
+/// another connection has committed since that connection last looked. The probe's own
+/// connections never write, so every commit anywhere moves their values. Several threads
+/// probe at once, each on a connection of its own (a connection's values mean nothing to
+/// another), so each connection remembers the value it saw last, and the first to see a
+/// new one raises the shared generation. A probe starts and ends a read transaction (about
+/// a microsecond) and never waits for a writer in WAL mode.
 final class DataVersionProbe: @unchecked Sendable {
+    /// One read-only connection with its prepared pragma and the value it reported last.
+    private final class Watcher {
+        let handle: OpaquePointer
+        let statement: OpaquePointer
+        var lastSeen: Int64 = .min
+
+        init(path: String) throws {
+            var db: OpaquePointer?
+            guard sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX, nil) == SQLITE_OK, let db else {
+                let message = db.map { String(cString: sqlite3_errmsg($0)) } ?? "out of memory"
+                sqlite3_close_v2(db)
+                throw KernelError(.storage, "cannot open database \(path) to watch for changes: \(message)")
+            }
+            // No busy timeout: a probe that cannot read at once reports "unknown", and the
+            // caller reads the database the ordinary way.
+            var prepared: OpaquePointer?
+            guard sqlite3_prepare_v2(db, "PRAGMA data_version", -1, &prepared, nil) == SQLITE_OK, let prepared else {
+                let message = String(cString: sqlite3_errmsg(db))
+                sqlite3_close_v2(db)
+                throw KernelError(.storage, "cannot prepare the change probe on \(path): \(message)")
+            }
+            handle = db
+            statement = prepared
+        }
+
+        deinit {
+            sqlite3_finalize(statement)
+            sqlite3_close_v2(handle)
+        }
+
+        func read() -> Int64? {
+            defer { sqlite3_reset(statement) }
+            guard sqlite3_step(statement) == SQLITE_ROW else { return nil }
+            return sqlite3_column_int64(statement, 0)
+        }
+    }
+
+    private let path: String
+    private let generation = Atomic<Int64>(0)
     private let lock = NSLock()
-    private var handle: OpaquePointer?
-    private var statement: OpaquePointer?
+    private var idle: [Watcher] = []
 
     init(path: String) throws {
-        var db: OpaquePointer?
-        guard sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX, nil) == SQLITE_OK else {
-            let message = db.map { String(cString: sqlite3_errmsg($0)) } ?? "out of memory"
-            sqlite3_close_v2(db)
-            throw KernelError(.storage, "cannot open database \(path) to watch for changes: \(message)")
-        }
-        handle = db
-        // No busy timeout: a probe that cannot read at once reports "unknown" and the
-        // caller reads the database the ordinary way.
-        var prepared: OpaquePointer?
-        guard sqlite3_prepare_v2(db, "PRAGMA data_version", -1, &prepared, nil) == SQLITE_OK, let prepared else {
-            let message = String(cString: sqlite3_errmsg(db))
-            sqlite3_close_v2(db)
-            throw KernelError(.storage, "cannot prepare the change probe on \(path): \(message)")
-        }
-        statement = prepared
+        self.path = path
+        idle.append(try Watcher(path: path))  // fails early when the file cannot be watched
     }
 
-    deinit {
-        sqlite3_finalize(statement)
-        sqlite3_close_v2(handle)
-    }
-
-    /// The current data version, or nil when it cannot be read right now.
+    /// The generation to tag this request's reads with, or nil when this request must not
+    /// use cached reads: the database cannot be read right now, or this probe is the one
+    /// that saw a commit (it raises the generation, which empties the cache for the next
+    /// requests).
+    ///
+    /// Why a tag is safe: it is loaded after the watcher is checked out and before it
+    /// looks. A commit that completed before that load was either seen by this look (nil)
+    /// or seen by an earlier look on this watcher, whose raise came before this load; so
+    /// an entry carrying the tag was read after every commit that completed before the
+    /// tag was handed out to the request that is served it.
     func current() -> Int64? {
         lock.lock()
-        defer { lock.unlock() }
-        defer { sqlite3_reset(statement) }
-        guard sqlite3_step(statement) == SQLITE_ROW else { return nil }
-        return sqlite3_column_int64(statement, 0)
+        let watcher = idle.popLast()
+        lock.unlock()
+        guard let watcher = watcher ?? (try? Watcher(path: path)) else { return nil }
+        defer {
+            lock.lock()
+            if idle.count < 8 { idle.append(watcher) }
+            lock.unlock()
+        }
+        let tag = generation.load(ordering: .sequentiallyConsistent)
+        guard let value = watcher.read() else { return nil }
+        guard value == watcher.lastSeen else {
+            // Also on a watcher's first look: it cannot know what happened before it.
+            watcher.lastSeen = value
+            generation.add(1, ordering: .sequentiallyConsistent)
+            return nil
+        }
+        return tag
     }
 }

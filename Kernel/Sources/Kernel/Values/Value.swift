@@ -77,6 +77,34 @@ public enum Value: Sendable, Equatable {
     }
 }
 
+extension Value: Hashable {
+    public func hash(into hasher: inout Hasher) {
+        switch self {
+        case .null: hasher.combine(0 as UInt8)
+        case .bool(let flag): hasher.combine(1 as UInt8); hasher.combine(flag)
+        case .int(let number): hasher.combine(2 as UInt8); hasher.combine(number)
+        case .string(let text): hasher.combine(3 as UInt8); hasher.combine(text)
+        case .array(let items): hasher.combine(4 as UInt8); hasher.combine(items)
+        case .object(let object): hasher.combine(5 as UInt8); hasher.combine(object)
+        }
+    }
+}
+
+extension Value.Object: Hashable {
+    /// Independent of key order, as `==` is.
+    public func hash(into hasher: inout Hasher) {
+        var combined = 0
+        for pair in pairs {
+            var one = Hasher()
+            one.combine(pair.key)
+            one.combine(pair.value)
+            combined &+= one.finalize()
+        }
+        hasher.combine(pairs.count)
+        hasher.combine(combined)
+    }
+}
+
 extension Value: ExpressibleByStringLiteral, ExpressibleByIntegerLiteral, ExpressibleByBooleanLiteral,
     ExpressibleByArrayLiteral, ExpressibleByDictionaryLiteral, ExpressibleByNilLiteral {
     public init(stringLiteral value: String) { self = .string(value) }
