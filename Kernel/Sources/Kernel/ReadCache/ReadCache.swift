@@ -54,7 +54,10 @@ final class ReadCache: @unchecked Sendable {
         // A private in-memory database would be a different database on the probe's
         // connection, whose version never moves: no cache at all then.
         let isFile = !path.isEmpty && path != ":memory:" && !path.contains("mode=memory")
-        probe = isFile ? try? DataVersionProbe(path: path) : nil
+        // SOUK_READ_CACHE=off: every request reads the database (to compare, or to rule the
+        // cache out when chasing a problem).
+        let disabled = ProcessInfo.processInfo.environment["SOUK_READ_CACHE"] == "off"
+        probe = isFile && !disabled ? try? DataVersionProbe(path: path) : nil
     }
 
     /// Probes the database and, when the generation moved, forgets everything. Returns the
