@@ -149,6 +149,44 @@ final class PaymentSettlementTests: XCTestCase {
         XCTAssertEqual(gateway.asked(.refund).count, 0)
     }
 
+    func testCancellingAfterAPartialCaptureRefundsItAndReleasesTheRestOfTheHold() throws {
+        let number = try order(capture: false)
+        try perform("payment.capture", ["order": .string(number), "amount": 400, "idempotency_key": "cap-part"], as: .finance)
+        XCTAssertEqual(try payment(number)["status"], "authorized", "400 of 900 captured: still authorized for the rest")
+        try perform("orders.cancel", ["order": .string(number)], as: .manager)
+
+        let shown = try payment(number)
+        XCTAssertEqual(shown["status"], "refunded")
+        XCTAssertEqual(shown["refunded"]?["amount"], 400)
+        XCTAssertEqual(shown["authorized"]?["amount"], 400, "the uncaptured 500 is no longer held")
+        XCTAssertEqual(shown["attempts"]?.arrayValue?.suffix(2).map { $0["action"] }, ["refund", "void"])
+        XCTAssertEqual(gateway.asked(.refund).map(\.amount.minorUnits), [400])
+        XCTAssertEqual(gateway.asked(.void).map(\.amount.minorUnits), [500])
+        XCTAssertEqual(gateway.asked(.void).first?.idempotencyKey, "settlement-\(try XCTUnwrap(ctx(.owner).shop?.id))-cancel:\(number)-release")
+        XCTAssertThrowsError(try perform("payment.capture", ["order": .string(number), "idempotency_key": "cap-more"], as: .finance))
+        let reconcile = try perform("payment.reconcile", [:], as: .auditor)
+        XCTAssertEqual(reconcile["reconciled"], true, JSON.encode(reconcile))
+    }
+
+    func testAFailedReleaseIsRetriedWithTheSameKeysAndRefundsOnce() throws {
+        let number = try order(capture: false)
+        try perform("payment.capture", ["order": .string(number), "amount": 400, "idempotency_key": "cap-part"], as: .finance)
+        gateway.answer(.void, with: [.declined(reason: "gateway busy")])
+        try perform("orders.cancel", ["order": .string(number)], as: .manager)
+        XCTAssertEqual(try payment(number)["refunded"]?["amount"], 0, "the refund rolled back with the failed release")
+        XCTAssertEqual(try outbox().count, 1, "the settlement waits in the outbox")
+
+        harness.clock.advance(by: 3600)
+        _ = kernel.deliverPendingEvents()
+        let shown = try payment(number)
+        XCTAssertEqual(shown["status"], "refunded")
+        XCTAssertEqual(shown["refunded"]?["amount"], 400)
+        let refunds = gateway.asked(.refund)
+        XCTAssertEqual(refunds.count, 2, "asked again on the retry...")
+        XCTAssertEqual(Set(refunds.map(\.idempotencyKey)).count, 1, "...with the same key, so a real gateway refunds once")
+        XCTAssertEqual(try outbox().count, 0)
+    }
+
     func testCancellingAnUnpaidOrderMovesNoMoney() throws {
         let unpaid = try XCTUnwrap(perform("orders.place", ["lines": ["TEA:2"]], as: .clerk)["number"]?.stringValue)
         try perform("orders.cancel", ["order": .string(unpaid)], as: .manager)

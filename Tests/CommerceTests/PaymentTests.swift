@@ -516,6 +516,35 @@ final class PaymentTests: XCTestCase {
         XCTAssertEqual(resend["payment"]?["captured"]?["amount"], 900)
     }
 
+    func testCancellingWhileTheGatewayHasNotConfirmedCallsTheChargeOffAndALateConfirmationIsRefunded() throws {
+        let order = try place()
+        let pending = try authorize(order, card: Self.pending, key: "p1")
+        let reference = try XCTUnwrap(pending["payment"]?["reference"]?.stringValue)
+        try perform("orders.cancel", ["order": .string(order)], as: .manager)
+        let voided = try perform("payment.show", ["order": .string(order)], as: .clerk)
+        XCTAssertEqual(voided["status"], "voided", "the pending charge is called off at the gateway")
+        XCTAssertEqual(voided["attempts"]?.arrayValue?.last?["action"], "void")
+
+        // The gateway took the money anyway: it is recorded, then given back by the outbox.
+        let result = try webhook(signed(reference: reference, event: "payment.succeeded", amount: 900))
+        XCTAssertEqual(result["result"], "captured")
+        XCTAssertEqual(result["order_status"], "cancelled")
+        XCTAssertEqual(result["note"], .string("order \(order) is cancelled: the money taken is refunded (settlement late:\(reference))"))
+        let settled = try perform("payment.show", ["order": .string(order)], as: .clerk)
+        XCTAssertEqual(settled["status"], "refunded")
+        XCTAssertEqual(settled["captured"]?["amount"], 900)
+        XCTAssertEqual(settled["refunded"]?["amount"], 900)
+        XCTAssertEqual(settled["attempts"]?.arrayValue?.map { $0["action"] }, ["authorize", "void", "webhook", "refund"])
+        XCTAssertEqual(settled["settlements"]?.arrayValue?.compactMap { $0["source"]?.stringValue }.sorted(),
+                       ["cancel:\(order)", "late:\(reference)"])
+        XCTAssertEqual(try orderStatus(order), "cancelled")
+
+        // The gateway's resend changes nothing more.
+        harness.clock.advance(by: 5)
+        XCTAssertEqual(try webhook(signed(reference: reference, event: "payment.succeeded", amount: 900))["result"], "ignored")
+        XCTAssertEqual(try perform("payment.show", ["order": .string(order)], as: .clerk)["refunded"]?["amount"], 900)
+    }
+
     func testFailedWebhookLeavesTheOrderPendingPaymentAndRetryable() throws {
         let order = try place()
         let reference = try XCTUnwrap(authorize(order, card: Self.pending, key: "p1")["payment"]?["reference"]?.stringValue)

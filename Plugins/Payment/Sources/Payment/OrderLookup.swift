@@ -10,6 +10,7 @@ struct OrderInfo: Sendable {
     let refunded: Int64
 
     var isPendingPayment: Bool { status == OrderStatus.pendingPayment.rawValue }
+    var isCancelled: Bool { status == OrderStatus.cancelled.rawValue }
 
     init(row: Row) throws {
         number = try row.string("number")

@@ -31,7 +31,7 @@ enum Settlements {
     /// What asks for money back.
     struct Source: Sendable {
         let kind: Kind
-        /// Unique in the shop: `cancel:NUMBER` or `aftersales:REQUEST`.
+        /// Unique in the shop: `cancel:NUMBER`, `late:REFERENCE` or `aftersales:REQUEST`.
         let key: String
         let order: String
         let requestID: Int64?
@@ -40,6 +40,11 @@ enum Settlements {
 
         static func cancellation(_ event: OrderEvent) -> Source {
             Source(kind: .cancellation, key: "cancel:\(event.number)", order: event.number, requestID: nil, asked: nil)
+        }
+
+        /// A capture the gateway confirmed after the order was cancelled.
+        static func lateCapture(_ event: LateCapture) -> Source {
+            Source(kind: .cancellation, key: "late:\(event.reference)", order: event.orderNumber, requestID: nil, asked: nil)
         }
 
         static func afterSales(_ event: AfterSalesEvent) -> Source {
@@ -62,6 +67,9 @@ enum Settlements {
     struct Plan: Sendable {
         let action: Attempts.Action
         let amount: Int64
+        /// After a refund, the part of the authorization never captured, to void so that the
+        /// card is no longer held for it (a cancelled order after a partial capture).
+        var release: Int64 = 0
     }
 
     struct Settlement: Sendable {
@@ -92,6 +100,9 @@ enum Settlements {
             guard event.status == .cancelled else { return }
             try settle(.cancellation(event), scope)
         }
+        try registrar.subscribe(PaymentEvents.lateCapture, name: "settle-late-capture") { event, scope in
+            try settle(.lateCapture(event), scope)
+        }
         try registrar.subscribe(Hooks.afterSalesApproved, name: "queue-after-sales-refund") { event, scope in
             guard event.kind != .exchange, event.amount.minorUnits > 0 else { return }
             try queue(.afterSales(event), scope)
@@ -115,8 +126,13 @@ enum Settlements {
         case .cancellation:
             if payment.captured == 0 && payment.status == .authorized { return Plan(action: .void, amount: payment.authorized) }
             if try ChargeOperations.isOfflinePending(payment, scope) { return Plan(action: .void, amount: payment.amount) }
+            // A card still waiting for the gateway's confirmation: the charge is called off.
+            // (Should the gateway confirm it anyway, the webhook refunds it: `lateCapture`.)
+            if payment.status == .pending { return Plan(action: .void, amount: payment.amount) }
             guard [.authorized, .captured, .partiallyRefunded].contains(payment.status), payment.refundable > 0 else { return nil }
-            return Plan(action: .refund, amount: payment.refundable)
+            // Partly captured: what was taken goes back and the rest of the hold is released.
+            let release = payment.status == .authorized ? payment.capturable : 0
+            return Plan(action: .refund, amount: payment.refundable, release: release)
         case .afterSales:
             guard [.captured, .partiallyRefunded].contains(payment.status), payment.refundable > 0 else { return nil }
             // Orders' books (refunds approved so far, this one included) are the target: what
@@ -182,11 +198,17 @@ enum Settlements {
         let outcome = Outcome(provider.perform(PaymentRequest(action: requestAction, amount: payment.money(plan.amount),
                                                               orderNumber: source.order, reference: payment.reference,
                                                               instrument: nil, idempotencyKey: key)))
-        guard outcome.kind == .approved else {
-            throw KernelError(.conflict, """
-                \(plan.action.rawValue) of \(payment.money(plan.amount)) on order \(source.order) (\(source.describe)) was not approved by \
-                \(payment.method): \(outcome.kind.rawValue)\(outcome.reason.map { ", \($0)" } ?? ""); it stays pending and is retried
-                """, field: "order")
+        try requireApproved(outcome, plan.action, plan.amount, payment, source)
+        // The release is asked after the refund, with a key of its own. Should it fail, this
+        // transaction rolls back and the retry asks both again with the same keys: a gateway
+        // that dedups on keys refunds once.
+        var release: Outcome?
+        if plan.release > 0 {
+            let asked = Outcome(provider.perform(PaymentRequest(action: .void, amount: payment.money(plan.release),
+                                                                orderNumber: source.order, reference: payment.reference,
+                                                                instrument: nil, idempotencyKey: key + "-release")))
+            try requireApproved(asked, .void, plan.release, payment, source)
+            release = asked
         }
         var updated = payment
         switch plan.action {
@@ -194,13 +216,27 @@ enum Settlements {
             updated.status = .voided
         default:
             updated.refunded += plan.amount
+            if release != nil { updated.authorized = updated.captured }  // nothing more can be captured
             updated.status = updated.refunded == updated.captured ? .refunded : .partiallyRefunded
         }
         try updated.save(scope)
         try Attempts.append(payment: updated, action: plan.action, amount: plan.amount, key: key, outcome: outcome,
                             reason: source.describe, scope)
+        if let release {
+            try Attempts.append(payment: updated, action: .void, amount: plan.release, key: key + "-release", outcome: release,
+                                reason: "\(source.describe): the uncaptured rest of the authorization released", scope)
+        }
         try mark(settlement, .settled, plan: plan, reference: outcome.reference, note: nil, scope)
         ChargeOperations.audit(plan.action, amount: plan.amount, key: key, outcome: outcome, updated, source: source.key, scope)
+    }
+
+    static func requireApproved(_ outcome: Outcome, _ action: Attempts.Action, _ amount: Int64, _ payment: PaymentRecord,
+                                _ source: Source) throws {
+        guard outcome.kind != .approved else { return }
+        throw KernelError(.conflict, """
+            \(action.rawValue) of \(payment.money(amount)) on order \(source.order) (\(source.describe)) was not approved by \
+            \(payment.method): \(outcome.kind.rawValue)\(outcome.reason.map { ", \($0)" } ?? ""); it stays pending and is retried
+            """, field: "order")
     }
 
     static func mark(_ settlement: Settlement, _ status: Status, plan: Plan?, reference: String?, note: String?,

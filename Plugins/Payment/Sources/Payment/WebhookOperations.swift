@@ -55,12 +55,18 @@ enum WebhookOperations {
                 """)
         }
 
+        // Voided at its order's cancellation while the gateway had not confirmed it yet.
+        let calledOff = try payment.status == .voided && payment.captured == 0
+            && OrderLookup.order(payment.orderNumber, scope).isCancelled
         var updated = payment
         var result = "ignored"
         var note: String?
         var orderStatus: String?
         switch callback.event {
-        case WebhookPayload.succeeded where payment.status == .pending:
+        case WebhookPayload.succeeded where payment.status == .pending || calledOff:
+            // Pending: the confirmation it waited for. Voided with its order cancelled: the
+            // charge was called off at cancellation, but the gateway took the money anyway.
+            // Either way the money is recorded as taken, and given back if the order is gone.
             if let amount = callback.amount, amount != payment.amount {
                 throw KernelError.invalid("payload", """
                     the webhook confirms \(payment.money(amount)) but the pending payment of order \(payment.orderNumber) \
@@ -78,6 +84,11 @@ enum WebhookOperations {
             result = "captured"
             if order.isPendingPayment {
                 orderStatus = try ChargeOperations.payOrder(payment.orderNumber, because: "payment confirmed by the gateway (\(callback.reference))", scope)
+            } else if order.isCancelled {
+                orderStatus = order.status
+                note = "order \(order.number) is cancelled: the money taken is refunded (settlement late:\(callback.reference))"
+                try scope.publish(PaymentEvents.lateCapture, LateCapture(orderNumber: order.number, reference: callback.reference,
+                                                                         amount: payment.money(payment.amount)))
             } else {
                 orderStatus = order.status
                 note = "order \(order.number) is \(order.status): the money was captured anyway; refund it"
