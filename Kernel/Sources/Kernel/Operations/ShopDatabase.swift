@@ -7,27 +7,48 @@
 /// try scope.db.execute("INSERT INTO giftwrap_wraps (shop_id, note) VALUES (:shop, :note)", ["note": note])
 /// let rows = try scope.db.query("SELECT note FROM giftwrap_wraps WHERE shop_id = :shop")
 /// ```
+/// On a hot path, `binding:` takes the values as ordered pairs (`KeyValuePairs`) instead of a
+/// dictionary: nothing is hashed, and values listed in the order the SQL names them are each
+/// found at the first comparison.
 public struct ShopDatabase {
     let transaction: Transaction
     public let shopID: Int64
 
-    private func scoped(_ sql: String, _ parameters: [String: any SQLBindable]) throws -> [(String, SQLValue)] {
-        guard try transaction.connection.parameterNames(sql).contains("shop") else {
-            throw KernelError(.invalidInput, "shop-scoped SQL must filter by the :shop parameter: \(sql)")
-        }
+    private func scoped(_ parameters: [String: any SQLBindable]) -> [(String, SQLValue)] {
         var pairs: [(String, SQLValue)] = [("shop", .integer(shopID))]
         pairs.reserveCapacity(parameters.count + 1)
         for (key, value) in parameters where key != "shop" { pairs.append((key, value.sqlValue)) }
         return pairs
     }
 
+    private func scoped(_ parameters: KeyValuePairs<String, any SQLBindable>) -> [(String, SQLValue)] {
+        var pairs: [(String, SQLValue)] = []
+        pairs.reserveCapacity(parameters.count + 1)
+        // `:shop` leads: most statements name it first.
+        pairs.append(("shop", .integer(shopID)))
+        for (key, value) in parameters where key != "shop" { pairs.append((key, value.sqlValue)) }
+        return pairs
+    }
+
     public func query(_ sql: String, _ parameters: [String: any SQLBindable] = [:]) throws -> [Row] {
-        try transaction.connection.query(sql, named: try scoped(sql, parameters))
+        try transaction.connection.query(sql, named: scoped(parameters), shopScoped: true)
     }
 
     @discardableResult
     public func execute(_ sql: String, _ parameters: [String: any SQLBindable] = [:]) throws -> Int {
-        try transaction.connection.execute(sql, named: try scoped(sql, parameters))
+        try transaction.connection.execute(sql, named: scoped(parameters), shopScoped: true)
+    }
+
+    /// `query(_:_:)` with the values as ordered pairs, e.g.
+    /// `db.query(sql, binding: ["code": sku])`.
+    public func query(_ sql: String, binding parameters: KeyValuePairs<String, any SQLBindable>) throws -> [Row] {
+        try transaction.connection.query(sql, named: scoped(parameters), shopScoped: true)
+    }
+
+    /// `execute(_:_:)` with the values as ordered pairs.
+    @discardableResult
+    public func execute(_ sql: String, binding parameters: KeyValuePairs<String, any SQLBindable>) throws -> Int {
+        try transaction.connection.execute(sql, named: scoped(parameters), shopScoped: true)
     }
 
     public var lastInsertRowID: Int64 { transaction.lastInsertRowID }

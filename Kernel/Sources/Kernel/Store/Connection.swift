@@ -71,6 +71,8 @@ final class Connection {
         let statement: OpaquePointer
         /// For each parameter position: its name without the sigil, or nil for `?`.
         let names: [String?]
+        /// Whether the SQL names a `:shop` parameter (what `ShopDatabase` requires).
+        let namesShop: Bool
         let columns: Row.Columns
 
         init(_ statement: OpaquePointer) {
@@ -80,6 +82,7 @@ final class Connection {
                 let name = String(cString: raw)
                 return name.hasPrefix("?") ? nil : String(name.dropFirst())
             }
+            namesShop = names.contains("shop")
             columns = Row.Columns((0..<Int(sqlite3_column_count(statement))).map {
                 String(cString: sqlite3_column_name(statement, Int32($0)))
             })
@@ -131,15 +134,31 @@ final class Connection {
     private func bind(_ parameters: [SQLValue], named: [(String, SQLValue)], to entry: Prepared) throws {
         let statement = entry.statement
         var positional = 0
+        // Where the search for the next name starts: callers that list values in the order
+        // the SQL names them find each one at the first comparison.
+        var hint = 0
         for (index, name) in entry.names.enumerated() {
             let position = Int32(index + 1)
             let value: SQLValue
             if let name {
-                // A handful of parameters: a linear search beats hashing.
-                guard let pair = named.first(where: { $0.0 == name }) else {
+                // A handful of parameters: a linear search beats hashing. The UTF-8 count is
+                // compared first (a load for the short names used here), the text only when
+                // the counts agree.
+                let length = name.utf8.count
+                var found: Int?
+                let count = named.count
+                var probe = hint
+                for _ in 0..<count {
+                    if probe >= count { probe = 0 }
+                    let key = named[probe].0
+                    if key.utf8.count == length && key == name { found = probe; break }
+                    probe += 1
+                }
+                guard let found else {
                     throw KernelError(.storage, "no value for SQL parameter :\(name)")
                 }
-                value = pair.1
+                value = named[found].1
+                hint = found + 1
             } else {
                 guard positional < parameters.count else {
                     throw KernelError(.storage, "SQL takes more parameters than the \(parameters.count) given")
@@ -152,7 +171,18 @@ final class Connection {
             case .null: rc = sqlite3_bind_null(statement, position)
             case .integer(let v): rc = sqlite3_bind_int64(statement, position, v)
             case .real(let v): rc = sqlite3_bind_double(statement, position, v)
-            case .text(let v): rc = sqlite3_bind_text(statement, position, v, -1, souk_sqlite_transient())
+            case .text(let v):
+                // With its length: no strlen, no C-string copy. An empty string must stay text
+                // (a nil pointer would bind NULL).
+                var text = v
+                rc = text.withUTF8 { utf8 in
+                    guard let base = utf8.baseAddress, utf8.count > 0 else {
+                        return sqlite3_bind_text(statement, position, "", 0, souk_sqlite_transient())
+                    }
+                    return base.withMemoryRebound(to: CChar.self, capacity: utf8.count) {
+                        sqlite3_bind_text(statement, position, $0, Int32(utf8.count), souk_sqlite_transient())
+                    }
+                }
             case .blob(let v):
                 rc = v.withUnsafeBytes { sqlite3_bind_blob(statement, position, $0.baseAddress, Int32($0.count), souk_sqlite_transient()) }
             }
@@ -163,9 +193,13 @@ final class Connection {
         }
     }
 
-    /// Runs one statement and returns its rows.
-    func query(_ sql: String, _ parameters: [SQLValue] = [], named: [(String, SQLValue)] = []) throws -> [Row] {
+    /// Runs one statement and returns its rows. `shopScoped` refuses SQL that does not name
+    /// the `:shop` parameter (checked on the cached statement, no second lookup).
+    func query(_ sql: String, _ parameters: [SQLValue] = [], named: [(String, SQLValue)] = [], shopScoped: Bool = false) throws -> [Row] {
         let entry = try prepared(sql)
+        if shopScoped && !entry.namesShop {
+            throw KernelError(.invalidInput, "shop-scoped SQL must filter by the :shop parameter: \(sql)")
+        }
         let statement = entry.statement
         defer { sqlite3_reset(statement) }
         try bind(parameters, named: named, to: entry)
@@ -200,8 +234,8 @@ final class Connection {
 
     /// Runs one statement that returns no rows; returns the number of rows changed.
     @discardableResult
-    func execute(_ sql: String, _ parameters: [SQLValue] = [], named: [(String, SQLValue)] = []) throws -> Int {
-        _ = try query(sql, parameters, named: named)
+    func execute(_ sql: String, _ parameters: [SQLValue] = [], named: [(String, SQLValue)] = [], shopScoped: Bool = false) throws -> Int {
+        _ = try query(sql, parameters, named: named, shopScoped: shopScoped)
         return Int(sqlite3_changes(handle))
     }
 

@@ -43,42 +43,44 @@ enum Checkout {
         try scope.check(Hooks.checkoutValidate, priced)
         let totals = try Totals(priced)
         let db = try scope.db
+        let actor = scope.context.actor.description, now = scope.now
+        // Values are bound as ordered pairs, in the order each statement names them.
         let next = try db.query("""
             INSERT INTO orders_sequences (shop_id, next) VALUES (:shop, 1001)
             ON CONFLICT (shop_id) DO UPDATE SET next = next + 1 RETURNING next
-            """)[0].int64("next")
+            """, binding: [:])[0].int64("next")
         let number = "\(shop.code.uppercased())-\(next)"
         try db.execute("""
             INSERT INTO orders_orders (shop_id, number, customer_id, currency, subtotal, discount_total, shipping_total, fee_total,
                 tax_total, total, status, attributes, destination, placed_at, placed_by, updated_at)
             VALUES (:shop, :number, :customer, :currency, :subtotal, :discounts, :shipping, :fees, :tax, :total, :status,
                 :attributes, :destination, :now, :actor, :now)
-            """, ["number": number, "customer": priced.customerID, "currency": priced.currency.code,
-                  "subtotal": totals.subtotal.minorUnits, "discounts": totals.discounts.minorUnits,
-                  "shipping": totals.shipping.minorUnits, "fees": totals.fees.minorUnits, "tax": totals.tax.minorUnits,
-                  "total": totals.total.minorUnits, "status": OrderStatus.pendingPayment.rawValue,
-                  "attributes": OrderRecord.encode(priced.attributes), "destination": OrderRecord.encode(priced.destination),
-                  "now": scope.now, "actor": scope.context.actor.description])
+            """, binding: ["number": number, "customer": priced.customerID, "currency": priced.currency.code,
+                           "subtotal": totals.subtotal.minorUnits, "discounts": totals.discounts.minorUnits,
+                           "shipping": totals.shipping.minorUnits, "fees": totals.fees.minorUnits, "tax": totals.tax.minorUnits,
+                           "total": totals.total.minorUnits, "status": OrderStatus.pendingPayment.rawValue,
+                           "attributes": OrderRecord.encode(priced.attributes), "destination": OrderRecord.encode(priced.destination),
+                           "now": now, "actor": actor])
         let orderID = db.lastInsertRowID
         for (index, line) in priced.lines.enumerated() {
             try db.execute("""
                 INSERT INTO orders_lines (order_id, shop_id, sku, title, product_id, quantity, unit_price, line_total, discount, weight_grams)
                 VALUES (:order, :shop, :sku, :title, :product, :quantity, :price, :total, :discount, :weight)
-                """, ["order": orderID, "sku": line.sku, "title": line.title, "product": line.productID, "quantity": line.quantity,
-                      "price": line.unitPrice!.minorUnits, "total": try line.total().minorUnits,
-                      "discount": totals.lineDiscounts[index].minorUnits, "weight": line.weightGrams])
+                """, binding: ["order": orderID, "sku": line.sku, "title": line.title, "product": line.productID, "quantity": line.quantity,
+                               "price": line.unitPrice!.minorUnits, "total": try line.total().minorUnits,
+                               "discount": totals.lineDiscounts[index].minorUnits, "weight": line.weightGrams])
         }
         for adjustment in priced.adjustments {
             try db.execute("""
                 INSERT INTO orders_adjustments (order_id, shop_id, kind, code, label, amount)
                 VALUES (:order, :shop, :kind, :code, :label, :amount)
-                """, ["order": orderID, "kind": adjustment.kind.rawValue, "code": adjustment.code, "label": adjustment.label,
-                      "amount": adjustment.amount.minorUnits])
+                """, binding: ["order": orderID, "kind": adjustment.kind.rawValue, "code": adjustment.code, "label": adjustment.label,
+                               "amount": adjustment.amount.minorUnits])
         }
         try db.execute("""
             INSERT INTO orders_transitions (order_id, shop_id, from_status, to_status, actor, reason, at)
             VALUES (:order, :shop, NULL, :to, :actor, 'placed', :now)
-            """, ["order": orderID, "to": OrderStatus.pendingPayment.rawValue, "actor": scope.context.actor.description, "now": scope.now])
+            """, binding: ["order": orderID, "to": OrderStatus.pendingPayment.rawValue, "actor": actor, "now": now])
         let snapshot = OrderSnapshot(id: orderID, number: number, customerID: priced.customerID, status: .pendingPayment,
                                      lines: priced.lines, adjustments: priced.adjustments, total: totals.total,
                                      attributes: priced.attributes)
@@ -91,7 +93,7 @@ enum Checkout {
             "total": .int(totals.total.minorUnits), "currency": .string(totals.total.currency.code),
             "lines": .array(priced.lines.map { ["sku": .string($0.sku), "quantity": .int($0.quantity)] }),
         ])
-        return Placed(snapshot: snapshot, totals: totals, placedAt: scope.now, placedBy: scope.context.actor.description,
+        return Placed(snapshot: snapshot, totals: totals, placedAt: now, placedBy: actor,
                       destination: priced.destination)
     }
 }
