@@ -30,6 +30,14 @@ public struct ShopDatabase {
         return pairs
     }
 
+    private func scoped(_ parameters: [(String, any SQLBindable)]) -> [(String, SQLValue)] {
+        var pairs: [(String, SQLValue)] = []
+        pairs.reserveCapacity(parameters.count + 1)
+        pairs.append(("shop", .integer(shopID)))
+        for (key, value) in parameters where key != "shop" { pairs.append((key, value.sqlValue)) }
+        return pairs
+    }
+
     public func query(_ sql: String, _ parameters: [String: any SQLBindable] = [:]) throws -> [Row] {
         try transaction.connection.query(sql, named: scoped(parameters), shopScoped: true)
     }
@@ -48,6 +56,18 @@ public struct ShopDatabase {
     /// `execute(_:_:)` with the values as ordered pairs.
     @discardableResult
     public func execute(_ sql: String, binding parameters: KeyValuePairs<String, any SQLBindable>) throws -> Int {
+        try transaction.connection.execute(sql, named: scoped(parameters), shopScoped: true)
+    }
+
+    /// `query(_:_:)` with ordered pairs built at run time (e.g. one `:cN` per item of a
+    /// list bound into `IN (...)` or a multi-row `VALUES`).
+    public func query(_ sql: String, binding parameters: [(String, any SQLBindable)]) throws -> [Row] {
+        try transaction.connection.query(sql, named: scoped(parameters), shopScoped: true)
+    }
+
+    /// `execute(_:_:)` with ordered pairs built at run time.
+    @discardableResult
+    public func execute(_ sql: String, binding parameters: [(String, any SQLBindable)]) throws -> Int {
         try transaction.connection.execute(sql, named: scoped(parameters), shopScoped: true)
     }
 

@@ -96,15 +96,20 @@ final class Connection {
     private var preparedByAddress: [UnsafeRawPointer: (sql: String, entry: Prepared)] = [:]
 
     private func prepared(_ sql: String) throws -> Prepared {
-        let address = sql.utf8.withContiguousStorageIfAvailable { UnsafeRawPointer($0.baseAddress) } ?? nil
-        if let address, let hit = preparedByAddress[address], hit.sql.utf8.count == sql.utf8.count, hit.sql == sql {
+        // Strings of up to 15 bytes (BEGIN, COMMIT, ...) are stored inline: their bytes reach
+        // here through a stack copy whose address says nothing, and two of them could take
+        // turns evicting each other from the address table. They are looked up by text.
+        let address = sql.utf8.count <= 15 ? nil
+            : (sql.utf8.withContiguousStorageIfAvailable { UnsafeRawPointer($0.baseAddress) } ?? nil)
+        // Same address and length means the same text: the string is a literal, or heap
+        // storage that this table keeps alive, so it can be neither reused nor changed in place.
+        // Bindings are not cleared: `bind` sets every parameter before each run.
+        if let address, let hit = preparedByAddress[address], hit.sql.utf8.count == sql.utf8.count {
             sqlite3_reset(hit.entry.statement)
-            sqlite3_clear_bindings(hit.entry.statement)
             return hit.entry
         }
         if let entry = preparedCache[sql] {
             sqlite3_reset(entry.statement)
-            sqlite3_clear_bindings(entry.statement)
             remember(address, sql, entry)
             return entry
         }

@@ -36,6 +36,21 @@ enum Checkout {
         let destination: [String: String]
     }
 
+    /// The most lines written by one INSERT; larger orders take several.
+    static let linesBatch = 16
+
+    /// Parameter names of the n-th line of a multi-row INSERT: sku0, title0, ...
+    static let lineNames: [[String]] = (0..<linesBatch).map { index in
+        ["sku", "title", "product", "quantity", "price", "total", "discount", "weight"].map { "\($0)\(index)" }
+    }
+
+    /// `INSERT INTO orders_lines ... VALUES (...), (...)` for 1...linesBatch lines, made once
+    /// so that the connection finds each prepared statement by its text's address.
+    static let lineInserts: [String] = (1...linesBatch).map { count in
+        "INSERT INTO orders_lines (order_id, shop_id, sku, title, product_id, quantity, unit_price, line_total, discount, weight_grams) VALUES "
+            + lineNames.prefix(count).map { "(:order, :shop, " + $0.map { ":" + $0 }.joined(separator: ", ") + ")" }.joined(separator: ", ")
+    }
+
     /// Prices, validates and writes the order.
     static func place(_ cart: Cart, _ scope: OperationScope) throws -> Placed {
         let shop = try scope.context.requireShop()
@@ -62,13 +77,25 @@ enum Checkout {
                            "attributes": OrderRecord.encode(priced.attributes), "destination": OrderRecord.encode(priced.destination),
                            "now": now, "actor": actor])
         let orderID = db.lastInsertRowID
-        for (index, line) in priced.lines.enumerated() {
-            try db.execute("""
-                INSERT INTO orders_lines (order_id, shop_id, sku, title, product_id, quantity, unit_price, line_total, discount, weight_grams)
-                VALUES (:order, :shop, :sku, :title, :product, :quantity, :price, :total, :discount, :weight)
-                """, binding: ["order": orderID, "sku": line.sku, "title": line.title, "product": line.productID, "quantity": line.quantity,
-                               "price": line.unitPrice!.minorUnits, "total": try line.total().minorUnits,
-                               "discount": totals.lineDiscounts[index].minorUnits, "weight": line.weightGrams])
+        // The lines in one multi-row INSERT per `linesBatch` lines.
+        var start = 0
+        while start < priced.lines.count {
+            let end = min(start + linesBatch, priced.lines.count)
+            var values: [(String, any SQLBindable)] = [("order", orderID)]
+            values.reserveCapacity(1 + 8 * (end - start))
+            for index in start..<end {
+                let line = priced.lines[index], names = lineNames[index - start]
+                values.append((names[0], line.sku))
+                values.append((names[1], line.title))
+                values.append((names[2], line.productID))
+                values.append((names[3], line.quantity))
+                values.append((names[4], line.unitPrice!.minorUnits))
+                values.append((names[5], try line.total().minorUnits))
+                values.append((names[6], totals.lineDiscounts[index].minorUnits))
+                values.append((names[7], line.weightGrams))
+            }
+            try db.execute(lineInserts[end - start - 1], binding: values)
+            start = end
         }
         for adjustment in priced.adjustments {
             try db.execute("""
