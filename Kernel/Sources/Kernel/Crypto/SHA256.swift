@@ -57,21 +57,35 @@ public struct SHA256: Sendable {
 
     public consuming func finish() -> [UInt8] {
         let bitLength = length &* 8
-        var tail = buffer
-        tail.append(0x80)
-        while tail.count % 64 != 56 { tail.append(0) }
-        for shift in stride(from: 56, through: 0, by: -8) { tail.append(UInt8(truncatingIfNeeded: bitLength >> UInt64(shift))) }
-        tail.withUnsafeBytes { bytes in
-            for start in stride(from: 0, to: bytes.count, by: 64) {
-                compress(UnsafeRawBufferPointer(rebasing: bytes[start..<start + 64]))
+        // The padding (0x80, zeros, the 64-bit length) in one or two blocks on the stack.
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 128) { tail in
+            var count = buffer.count
+            for index in 0..<count { tail[index] = buffer[index] }
+            tail[count] = 0x80
+            count += 1
+            let total = count <= 56 ? 64 : 128
+            while count < total - 8 { tail[count] = 0; count += 1 }
+            for shift in stride(from: 56, through: 0, by: -8) {
+                tail[count] = UInt8(truncatingIfNeeded: bitLength >> UInt64(shift))
+                count += 1
             }
+            let bytes = UnsafeRawBufferPointer(tail)
+            compress(UnsafeRawBufferPointer(rebasing: bytes[0..<64]))
+            if total == 128 { compress(UnsafeRawBufferPointer(rebasing: bytes[64..<128])) }
         }
-        var digest: [UInt8] = []
-        digest.reserveCapacity(32)
-        for word in [h0, h1, h2, h3, h4, h5, h6, h7] {
-            for shift in stride(from: 24, through: 0, by: -8) { digest.append(UInt8(truncatingIfNeeded: word >> UInt32(shift))) }
+        let words = (h0, h1, h2, h3, h4, h5, h6, h7)
+        return [UInt8](unsafeUninitializedCapacity: 32) { digest, initialized in
+            withUnsafeBytes(of: words) { raw in
+                for index in 0..<8 {
+                    let word = raw.load(fromByteOffset: index * 4, as: UInt32.self)
+                    digest[index * 4] = UInt8(truncatingIfNeeded: word >> 24)
+                    digest[index * 4 + 1] = UInt8(truncatingIfNeeded: word >> 16)
+                    digest[index * 4 + 2] = UInt8(truncatingIfNeeded: word >> 8)
+                    digest[index * 4 + 3] = UInt8(truncatingIfNeeded: word)
+                }
+            }
+            initialized = 32
         }
-        return digest
     }
 
     public static func hash<Bytes: Sequence>(_ bytes: Bytes) -> [UInt8] where Bytes.Element == UInt8 {

@@ -136,7 +136,7 @@ final class Connection {
         try prepared(sql).names
     }
 
-    private func bind(_ parameters: [SQLValue], named: [(String, SQLValue)], to entry: Prepared) throws {
+    private func bind<Named: SQLNamedValues>(_ parameters: [SQLValue], named: Named, to entry: Prepared) throws {
         let statement = entry.statement
         var positional = 0
         // Where the search for the next name starts: callers that list values in the order
@@ -146,24 +146,10 @@ final class Connection {
             let position = Int32(index + 1)
             let value: SQLValue
             if let name {
-                // A handful of parameters: a linear search beats hashing. The UTF-8 count is
-                // compared first (a load for the short names used here), the text only when
-                // the counts agree.
-                let length = name.utf8.count
-                var found: Int?
-                let count = named.count
-                var probe = hint
-                for _ in 0..<count {
-                    if probe >= count { probe = 0 }
-                    let key = named[probe].0
-                    if key.utf8.count == length && key == name { found = probe; break }
-                    probe += 1
-                }
-                guard let found else {
+                guard let found = named.value(named: name, hint: &hint) else {
                     throw KernelError(.storage, "no value for SQL parameter :\(name)")
                 }
-                value = named[found].1
-                hint = found + 1
+                value = found
             } else {
                 guard positional < parameters.count else {
                     throw KernelError(.storage, "SQL takes more parameters than the \(parameters.count) given")
@@ -201,6 +187,12 @@ final class Connection {
     /// Runs one statement and returns its rows. `shopScoped` refuses SQL that does not name
     /// the `:shop` parameter (checked on the cached statement, no second lookup).
     func query(_ sql: String, _ parameters: [SQLValue] = [], named: [(String, SQLValue)] = [], shopScoped: Bool = false) throws -> [Row] {
+        try query(sql, parameters, values: named, shopScoped: shopScoped)
+    }
+
+    /// `query` with the named values in any `SQLNamedValues` form (no intermediate array).
+    func query<Named: SQLNamedValues>(_ sql: String, _ parameters: [SQLValue] = [], values named: Named,
+                                      shopScoped: Bool = false) throws -> [Row] {
         let entry = try prepared(sql)
         if shopScoped && !entry.namesShop {
             throw KernelError(.invalidInput, "shop-scoped SQL must filter by the :shop parameter: \(sql)")
@@ -240,7 +232,13 @@ final class Connection {
     /// Runs one statement that returns no rows; returns the number of rows changed.
     @discardableResult
     func execute(_ sql: String, _ parameters: [SQLValue] = [], named: [(String, SQLValue)] = [], shopScoped: Bool = false) throws -> Int {
-        _ = try query(sql, parameters, named: named, shopScoped: shopScoped)
+        _ = try query(sql, parameters, values: named, shopScoped: shopScoped)
+        return Int(sqlite3_changes(handle))
+    }
+
+    @discardableResult
+    func execute<Named: SQLNamedValues>(_ sql: String, values named: Named, shopScoped: Bool = false) throws -> Int {
+        _ = try query(sql, [], values: named, shopScoped: shopScoped)
         return Int(sqlite3_changes(handle))
     }
 
@@ -249,3 +247,83 @@ final class Connection {
     var isAutocommit: Bool { sqlite3_get_autocommit(handle) != 0 }
 }
 
+
+/// Named parameter values as `Connection.bind` asks for them: by name, with a hint of where
+/// to start looking. Values listed in the order the SQL names them are found at the first
+/// comparison; names are compared by UTF-8 length before text.
+protocol SQLNamedValues {
+    func value(named name: String, hint: inout Int) -> SQLValue?
+}
+
+extension Array: SQLNamedValues where Element == (String, SQLValue) {
+    func value(named name: String, hint: inout Int) -> SQLValue? {
+        guard let index = NamedSearch.find(name, count: count, from: &hint, key: { self[$0].0 }) else { return nil }
+        return self[index].1
+    }
+}
+
+enum NamedSearch {
+    /// The index of `name` among `count` keys, searching from `hint` round to just before it.
+    @inline(__always)
+    static func find(_ name: String, count: Int, from hint: inout Int, key: (Int) -> String) -> Int? {
+        let length = name.utf8.count
+        var probe = hint
+        for _ in 0..<count {
+            if probe >= count { probe = 0 }
+            let candidate = key(probe)
+            if candidate.utf8.count == length && candidate == name {
+                hint = probe + 1
+                return probe
+            }
+            probe += 1
+        }
+        return nil
+    }
+}
+
+/// Values of a `ShopDatabase` call: `:shop` is the operation's shop (a caller's own "shop"
+/// key is ignored, as it always was), the rest come from the caller's collection as given,
+/// with no array of converted pairs in between.
+struct ShopScopedValues<Base: SQLNamedValues>: SQLNamedValues {
+    let shopID: Int64
+    let base: Base
+
+    func value(named name: String, hint: inout Int) -> SQLValue? {
+        if name.utf8.count == 4 && name == "shop" { return .integer(shopID) }
+        return base.value(named: name, hint: &hint)
+    }
+}
+
+/// The forms a caller hands named values in.
+enum NamedValues {
+    struct Dictionary: SQLNamedValues {
+        let values: [String: any SQLBindable]
+        func value(named name: String, hint: inout Int) -> SQLValue? { values[name]?.sqlValue }
+    }
+
+    struct BindablePairs: SQLNamedValues {
+        let values: KeyValuePairs<String, any SQLBindable>
+        func value(named name: String, hint: inout Int) -> SQLValue? {
+            guard let index = NamedSearch.find(name, count: values.count, from: &hint, key: { values[$0].key }) else { return nil }
+            return values[index].value.sqlValue
+        }
+    }
+
+    struct BindableList: SQLNamedValues {
+        let values: [(String, any SQLBindable)]
+        func value(named name: String, hint: inout Int) -> SQLValue? {
+            values.withUnsafeBufferPointer { buffer in
+                guard let index = NamedSearch.find(name, count: buffer.count, from: &hint, key: { buffer[$0].0 }) else { return nil }
+                return buffer[index].1.sqlValue
+            }
+        }
+    }
+
+    struct Pairs: SQLNamedValues {
+        let values: KeyValuePairs<String, SQLValue>
+        func value(named name: String, hint: inout Int) -> SQLValue? {
+            guard let index = NamedSearch.find(name, count: values.count, from: &hint, key: { values[$0].key }) else { return nil }
+            return values[index].value
+        }
+    }
+}

@@ -63,38 +63,39 @@ enum Checkout {
         let next = try db.query("""
             INSERT INTO orders_sequences (shop_id, next) VALUES (:shop, 1001)
             ON CONFLICT (shop_id) DO UPDATE SET next = next + 1 RETURNING next
-            """, binding: [:])[0].int64("next")
+            """)[0].int64("next")
         let number = "\(shop.code.uppercased())-\(next)"
         try db.execute("""
             INSERT INTO orders_orders (shop_id, number, customer_id, currency, subtotal, discount_total, shipping_total, fee_total,
                 tax_total, total, status, attributes, destination, placed_at, placed_by, updated_at)
             VALUES (:shop, :number, :customer, :currency, :subtotal, :discounts, :shipping, :fees, :tax, :total, :status,
                 :attributes, :destination, :now, :actor, :now)
-            """, binding: ["number": number, "customer": priced.customerID, "currency": priced.currency.code,
-                           "subtotal": totals.subtotal.minorUnits, "discounts": totals.discounts.minorUnits,
-                           "shipping": totals.shipping.minorUnits, "fees": totals.fees.minorUnits, "tax": totals.tax.minorUnits,
-                           "total": totals.total.minorUnits, "status": OrderStatus.pendingPayment.rawValue,
-                           "attributes": OrderRecord.encode(priced.attributes), "destination": OrderRecord.encode(priced.destination),
-                           "now": now, "actor": actor])
+            """, values: ["number": .text(number), "customer": priced.customerID.sqlValue, "currency": .text(priced.currency.code),
+                          "subtotal": .integer(totals.subtotal.minorUnits), "discounts": .integer(totals.discounts.minorUnits),
+                          "shipping": .integer(totals.shipping.minorUnits), "fees": .integer(totals.fees.minorUnits),
+                          "tax": .integer(totals.tax.minorUnits), "total": .integer(totals.total.minorUnits),
+                          "status": .text(OrderStatus.pendingPayment.rawValue),
+                          "attributes": .text(OrderRecord.encode(priced.attributes)),
+                          "destination": .text(OrderRecord.encode(priced.destination)), "now": .integer(now), "actor": .text(actor)])
         let orderID = db.lastInsertRowID
         // The lines in one multi-row INSERT per `linesBatch` lines.
         var start = 0
         while start < priced.lines.count {
             let end = min(start + linesBatch, priced.lines.count)
-            var values: [(String, any SQLBindable)] = [("order", orderID)]
+            var values: [(String, SQLValue)] = [("order", .integer(orderID))]
             values.reserveCapacity(1 + 8 * (end - start))
             for index in start..<end {
                 let line = priced.lines[index], names = lineNames[index - start]
-                values.append((names[0], line.sku))
-                values.append((names[1], line.title))
-                values.append((names[2], line.productID))
-                values.append((names[3], line.quantity))
-                values.append((names[4], line.unitPrice!.minorUnits))
-                values.append((names[5], try line.total().minorUnits))
-                values.append((names[6], totals.lineDiscounts[index].minorUnits))
-                values.append((names[7], line.weightGrams))
+                values.append((names[0], .text(line.sku)))
+                values.append((names[1], .text(line.title)))
+                values.append((names[2], line.productID.sqlValue))
+                values.append((names[3], .integer(line.quantity)))
+                values.append((names[4], .integer(line.unitPrice!.minorUnits)))
+                values.append((names[5], .integer(try line.total().minorUnits)))
+                values.append((names[6], .integer(totals.lineDiscounts[index].minorUnits)))
+                values.append((names[7], .integer(line.weightGrams)))
             }
-            try db.execute(lineInserts[end - start - 1], binding: values)
+            try db.execute(lineInserts[end - start - 1], values: values)
             start = end
         }
         for adjustment in priced.adjustments {
@@ -107,7 +108,8 @@ enum Checkout {
         try db.execute("""
             INSERT INTO orders_transitions (order_id, shop_id, from_status, to_status, actor, reason, at)
             VALUES (:order, :shop, NULL, :to, :actor, 'placed', :now)
-            """, binding: ["order": orderID, "to": OrderStatus.pendingPayment.rawValue, "actor": actor, "now": now])
+            """, values: ["order": .integer(orderID), "to": .text(OrderStatus.pendingPayment.rawValue), "actor": .text(actor),
+                          "now": .integer(now)])
         let snapshot = OrderSnapshot(id: orderID, number: number, customerID: priced.customerID, status: .pendingPayment,
                                      lines: priced.lines, adjustments: priced.adjustments, total: totals.total,
                                      attributes: priced.attributes)
@@ -115,11 +117,21 @@ enum Checkout {
         _ = try scope.filter(Hooks.orderPlacing, snapshot)
         try scope.publish(Hooks.orderPlaced, OrderEvent(orderID: orderID, number: number, customerID: priced.customerID,
                                                         status: .pendingPayment, previousStatus: nil, total: totals.total))
-        scope.audit(entity: "order:\(number)", change: [
-            "number": .string(number), "customer": Value(priced.customerID.map { Int($0) }),
-            "total": .int(totals.total.minorUnits), "currency": .string(totals.total.currency.code),
-            "lines": .array(priced.lines.map { ["sku": .string($0.sku), "quantity": .int($0.quantity)] }),
-        ])
+        var audited: [Value] = []
+        audited.reserveCapacity(priced.lines.count)
+        for line in priced.lines {
+            var object = Value.Object(minimumCapacity: 2)
+            object.append("sku", .string(line.sku))
+            object.append("quantity", .int(line.quantity))
+            audited.append(.object(object))
+        }
+        var change = Value.Object(minimumCapacity: 5)
+        change.append("number", .string(number))
+        change.append("customer", Value(priced.customerID.map { Int($0) }))
+        change.append("total", .int(totals.total.minorUnits))
+        change.append("currency", .string(totals.total.currency.code))
+        change.append("lines", .array(audited))
+        scope.audit(entity: "order:" + number, change: .object(change))
         return Placed(snapshot: snapshot, totals: totals, placedAt: now, placedBy: actor,
                       destination: priced.destination)
     }
