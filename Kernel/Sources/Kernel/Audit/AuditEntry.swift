@@ -40,10 +40,11 @@ public struct AuditEntry: Sendable {
         let fields = [String(shopID), String(seq), String(at), actor, operation, entity, change, correlationID, outcome, prevHash]
         var bytes: [UInt8] = []
         bytes.reserveCapacity(fields.reduce(40) { $0 + $1.utf8.count + 1 })
-        for field in fields {
-            bytes.append(contentsOf: String(field.utf8.count).utf8)
+        for var field in fields {
+            var length = String(field.utf8.count)
+            length.withUTF8 { bytes.append(contentsOf: $0) }
             bytes.append(UInt8(ascii: ":"))
-            bytes.append(contentsOf: field.utf8)
+            field.withUTF8 { bytes.append(contentsOf: $0) }
         }
         var hasher = SHA256()
         hasher.update(bytes)

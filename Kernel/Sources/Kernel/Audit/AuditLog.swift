@@ -15,7 +15,7 @@ enum AuditLog {
     }
 
     static func append(_ record: Record, at: Int64, in tx: Transaction) throws {
-        let head = try tx.query("SELECT seq, hash FROM souk_audit_heads WHERE shop_id = ?", [record.shopID]).first
+        let head = try tx.query("SELECT seq, hash FROM souk_audit_heads WHERE shop_id = ?", values: [.integer(record.shopID)]).first
         let seq = (try head?.int64("seq") ?? 0) + 1
         let prev = try head?.string("hash") ?? genesis
         let change = JSON.encode(record.change)
@@ -25,10 +25,11 @@ enum AuditLog {
         try tx.execute("""
             INSERT INTO souk_audit (shop_id, seq, at, actor, operation, entity, change, correlation_id, outcome, prev_hash, hash)
             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-            """, [record.shopID, seq, at, record.actor, record.operation, record.entity, change,
-                  record.correlationID, record.outcome, prev, hash])
+            """, values: [.integer(record.shopID), .integer(seq), .integer(at), .text(record.actor), .text(record.operation),
+                          .text(record.entity), .text(change), .text(record.correlationID), .text(record.outcome), .text(prev),
+                          .text(hash)])
         try tx.execute("INSERT OR REPLACE INTO souk_audit_heads (shop_id, seq, hash) VALUES (?, ?, ?)",
-                       [record.shopID, seq, hash])
+                       values: [.integer(record.shopID), .integer(seq), .text(hash)])
     }
 
     /// The result of checking one chain.

@@ -116,7 +116,13 @@ public struct Money: Sendable, Hashable, Codable, CustomStringConvertible {
         return parts.map { Money(minorUnits: sign * Int64($0), currency: currency) }
     }
 
-    public var value: Value { ["amount": .int(minorUnits), "currency": .string(currency.code), "display": .string(description)] }
+    public var value: Value {
+        var object = Value.Object(minimumCapacity: 3)
+        object.append("amount", .int(minorUnits))
+        object.append("currency", .string(currency.code))
+        object.append("display", .string(description))
+        return .object(object)
+    }
 
     enum CodingKeys: String, CodingKey { case amount, currency }
 

@@ -186,13 +186,20 @@ extension Kernel {
         if scope.publishedListenedEvent && !scope.deliveryDeferred { deliver = true }
         if !scope.replayable { replayable = false }
         if operation.mutates && !scope.skipsAudit {
-            var change = Value.Object()
-            for (key, value) in input.values where !(operation.fields.first { $0.name == key }?.secret ?? false) {
-                change[key] = value
+            // The input without secrets, unless the handler recorded its own change.
+            let change: Value
+            if let recorded = scope.auditChange {
+                change = recorded
+            } else {
+                var object = Value.Object()
+                for (key, value) in input.values where !(operation.fields.first { $0.name == key }?.secret ?? false) {
+                    object[key] = value
+                }
+                change = .object(object)
             }
             try AuditLog.append(AuditLog.Record(
                 shopID: context.shop?.id ?? 0, actor: context.actor.description, operation: operation.name,
-                entity: scope.auditEntity ?? operation.name, change: scope.auditChange ?? .object(change),
+                entity: scope.auditEntity ?? operation.name, change: change,
                 correlationID: context.correlationID, outcome: "ok"), at: context.clock.millis, in: tx)
         }
         return result

@@ -18,13 +18,21 @@ public final class HookBus: @unchecked Sendable {
     }
 
     private let lock = NSLock()
-    private var entries: [String: [Entry]] = [:]
-    private var payloadTypes: [String: (ObjectIdentifier, String)] = [:]
+    private var entries: [Key: [Entry]] = [:]
+    private var payloadTypes: [Key: (ObjectIdentifier, String)] = [:]
     private var nextID = 0
 
     init() {}
 
-    private func key(_ kind: Kind, _ name: String) -> String { "\(kind.rawValue):\(name)" }
+    /// A hook's kind and name. Looked up on every filter, guard and publish, so no text is
+    /// built for it (it used to be the string "kind:name").
+    struct Key: Hashable {
+        let kind: Kind
+        let name: String
+        var text: String { "\(kind.rawValue):\(name)" }
+    }
+
+    private func key(_ kind: Kind, _ name: String) -> Key { Key(kind: kind, name: name) }
 
     /// Binds a hook name to its payload type before any plugin registers, so that a plugin
     /// registering with the wrong type is the one refused.
@@ -108,7 +116,7 @@ public final class HookBus: @unchecked Sendable {
         lock.lock()
         defer { lock.unlock() }
         return entries.flatMap { hookKey, list in
-            list.filter { $0.pluginID == pluginID }.map { _ in hookKey }
+            list.filter { $0.pluginID == pluginID }.map { _ in hookKey.text }
         }.sorted()
     }
 }

@@ -48,6 +48,25 @@ public enum Validation {
         let day = dayOfYear - (153 * monthIndex + 2) / 5 + 1
         let month = monthIndex < 10 ? monthIndex + 3 : monthIndex - 9
         let year = yearOfEra + era * 400 + (month <= 2 ? 1 : 0)
+        if year >= 0 && year < 10_000 {
+            // The usual case, written into a stack buffer: `YYYY-MM-DDTHH:MM:SSZ`.
+            return withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 20) { out in
+                func put(_ value: Int64, at index: Int, digits: Int) {
+                    var value = value
+                    for offset in stride(from: digits - 1, through: 0, by: -1) {
+                        out[index + offset] = UInt8(ascii: "0") + UInt8(value % 10)
+                        value /= 10
+                    }
+                }
+                put(year, at: 0, digits: 4); out[4] = UInt8(ascii: "-")
+                put(month, at: 5, digits: 2); out[7] = UInt8(ascii: "-")
+                put(day, at: 8, digits: 2); out[10] = UInt8(ascii: "T")
+                put(secondOfDay / 3600, at: 11, digits: 2); out[13] = UInt8(ascii: ":")
+                put(secondOfDay / 60 % 60, at: 14, digits: 2); out[16] = UInt8(ascii: ":")
+                put(secondOfDay % 60, at: 17, digits: 2); out[19] = UInt8(ascii: "Z")
+                return String(decoding: UnsafeBufferPointer(out), as: UTF8.self)
+            }
+        }
         func two(_ value: Int64) -> String { value < 10 ? "0\(value)" : "\(value)" }
         let yearText = year >= 0 && year < 10_000 ? String(repeating: "0", count: 4 - String(year).count) + String(year) : String(year)
         return "\(yearText)-\(two(month))-\(two(day))T\(two(secondOfDay / 3600)):\(two(secondOfDay / 60 % 60)):\(two(secondOfDay % 60))Z"

@@ -71,6 +71,8 @@ final class Connection {
         let statement: OpaquePointer
         /// For each parameter position: its name without the sigil, or nil for `?`.
         let names: [String?]
+        /// Whether the SQL names a `:shop` parameter (what `ShopDatabase` requires).
+        let namesShop: Bool
         let columns: Row.Columns
 
         init(_ statement: OpaquePointer) {
@@ -80,6 +82,7 @@ final class Connection {
                 let name = String(cString: raw)
                 return name.hasPrefix("?") ? nil : String(name.dropFirst())
             }
+            namesShop = names.contains("shop")
             columns = Row.Columns((0..<Int(sqlite3_column_count(statement))).map {
                 String(cString: sqlite3_column_name(statement, Int32($0)))
             })
@@ -93,15 +96,20 @@ final class Connection {
     private var preparedByAddress: [UnsafeRawPointer: (sql: String, entry: Prepared)] = [:]
 
     private func prepared(_ sql: String) throws -> Prepared {
-        let address = sql.utf8.withContiguousStorageIfAvailable { UnsafeRawPointer($0.baseAddress) } ?? nil
-        if let address, let hit = preparedByAddress[address], hit.sql.utf8.count == sql.utf8.count, hit.sql == sql {
+        // Strings of up to 15 bytes (BEGIN, COMMIT, ...) are stored inline: their bytes reach
+        // here through a stack copy whose address says nothing, and two of them could take
+        // turns evicting each other from the address table. They are looked up by text.
+        let address = sql.utf8.count <= 15 ? nil
+            : (sql.utf8.withContiguousStorageIfAvailable { UnsafeRawPointer($0.baseAddress) } ?? nil)
+        // Same address and length means the same text: the string is a literal, or heap
+        // storage that this table keeps alive, so it can be neither reused nor changed in place.
+        // Bindings are not cleared: `bind` sets every parameter before each run.
+        if let address, let hit = preparedByAddress[address], hit.sql.utf8.count == sql.utf8.count {
             sqlite3_reset(hit.entry.statement)
-            sqlite3_clear_bindings(hit.entry.statement)
             return hit.entry
         }
         if let entry = preparedCache[sql] {
             sqlite3_reset(entry.statement)
-            sqlite3_clear_bindings(entry.statement)
             remember(address, sql, entry)
             return entry
         }
@@ -128,18 +136,20 @@ final class Connection {
         try prepared(sql).names
     }
 
-    private func bind(_ parameters: [SQLValue], named: [(String, SQLValue)], to entry: Prepared) throws {
+    private func bind<Named: SQLNamedValues>(_ parameters: [SQLValue], named: Named, to entry: Prepared) throws {
         let statement = entry.statement
         var positional = 0
+        // Where the search for the next name starts: callers that list values in the order
+        // the SQL names them find each one at the first comparison.
+        var hint = 0
         for (index, name) in entry.names.enumerated() {
             let position = Int32(index + 1)
             let value: SQLValue
             if let name {
-                // A handful of parameters: a linear search beats hashing.
-                guard let pair = named.first(where: { $0.0 == name }) else {
+                guard let found = named.value(named: name, hint: &hint) else {
                     throw KernelError(.storage, "no value for SQL parameter :\(name)")
                 }
-                value = pair.1
+                value = found
             } else {
                 guard positional < parameters.count else {
                     throw KernelError(.storage, "SQL takes more parameters than the \(parameters.count) given")
@@ -152,7 +162,18 @@ final class Connection {
             case .null: rc = sqlite3_bind_null(statement, position)
             case .integer(let v): rc = sqlite3_bind_int64(statement, position, v)
             case .real(let v): rc = sqlite3_bind_double(statement, position, v)
-            case .text(let v): rc = sqlite3_bind_text(statement, position, v, -1, souk_sqlite_transient())
+            case .text(let v):
+                // With its length: no strlen, no C-string copy. An empty string must stay text
+                // (a nil pointer would bind NULL).
+                var text = v
+                rc = text.withUTF8 { utf8 in
+                    guard let base = utf8.baseAddress, utf8.count > 0 else {
+                        return sqlite3_bind_text(statement, position, "", 0, souk_sqlite_transient())
+                    }
+                    return base.withMemoryRebound(to: CChar.self, capacity: utf8.count) {
+                        sqlite3_bind_text(statement, position, $0, Int32(utf8.count), souk_sqlite_transient())
+                    }
+                }
             case .blob(let v):
                 rc = v.withUnsafeBytes { sqlite3_bind_blob(statement, position, $0.baseAddress, Int32($0.count), souk_sqlite_transient()) }
             }
@@ -163,9 +184,19 @@ final class Connection {
         }
     }
 
-    /// Runs one statement and returns its rows.
-    func query(_ sql: String, _ parameters: [SQLValue] = [], named: [(String, SQLValue)] = []) throws -> [Row] {
+    /// Runs one statement and returns its rows. `shopScoped` refuses SQL that does not name
+    /// the `:shop` parameter (checked on the cached statement, no second lookup).
+    func query(_ sql: String, _ parameters: [SQLValue] = [], named: [(String, SQLValue)] = [], shopScoped: Bool = false) throws -> [Row] {
+        try query(sql, parameters, values: named, shopScoped: shopScoped)
+    }
+
+    /// `query` with the named values in any `SQLNamedValues` form (no intermediate array).
+    func query<Named: SQLNamedValues>(_ sql: String, _ parameters: [SQLValue] = [], values named: Named,
+                                      shopScoped: Bool = false) throws -> [Row] {
         let entry = try prepared(sql)
+        if shopScoped && !entry.namesShop {
+            throw KernelError(.invalidInput, "shop-scoped SQL must filter by the :shop parameter: \(sql)")
+        }
         let statement = entry.statement
         defer { sqlite3_reset(statement) }
         try bind(parameters, named: named, to: entry)
@@ -200,8 +231,14 @@ final class Connection {
 
     /// Runs one statement that returns no rows; returns the number of rows changed.
     @discardableResult
-    func execute(_ sql: String, _ parameters: [SQLValue] = [], named: [(String, SQLValue)] = []) throws -> Int {
-        _ = try query(sql, parameters, named: named)
+    func execute(_ sql: String, _ parameters: [SQLValue] = [], named: [(String, SQLValue)] = [], shopScoped: Bool = false) throws -> Int {
+        _ = try query(sql, parameters, values: named, shopScoped: shopScoped)
+        return Int(sqlite3_changes(handle))
+    }
+
+    @discardableResult
+    func execute<Named: SQLNamedValues>(_ sql: String, values named: Named, shopScoped: Bool = false) throws -> Int {
+        _ = try query(sql, [], values: named, shopScoped: shopScoped)
         return Int(sqlite3_changes(handle))
     }
 
@@ -210,3 +247,83 @@ final class Connection {
     var isAutocommit: Bool { sqlite3_get_autocommit(handle) != 0 }
 }
 
+
+/// Named parameter values as `Connection.bind` asks for them: by name, with a hint of where
+/// to start looking. Values listed in the order the SQL names them are found at the first
+/// comparison; names are compared by UTF-8 length before text.
+protocol SQLNamedValues {
+    func value(named name: String, hint: inout Int) -> SQLValue?
+}
+
+extension Array: SQLNamedValues where Element == (String, SQLValue) {
+    func value(named name: String, hint: inout Int) -> SQLValue? {
+        guard let index = NamedSearch.find(name, count: count, from: &hint, key: { self[$0].0 }) else { return nil }
+        return self[index].1
+    }
+}
+
+enum NamedSearch {
+    /// The index of `name` among `count` keys, searching from `hint` round to just before it.
+    @inline(__always)
+    static func find(_ name: String, count: Int, from hint: inout Int, key: (Int) -> String) -> Int? {
+        let length = name.utf8.count
+        var probe = hint
+        for _ in 0..<count {
+            if probe >= count { probe = 0 }
+            let candidate = key(probe)
+            if candidate.utf8.count == length && candidate == name {
+                hint = probe + 1
+                return probe
+            }
+            probe += 1
+        }
+        return nil
+    }
+}
+
+/// Values of a `ShopDatabase` call: `:shop` is the operation's shop (a caller's own "shop"
+/// key is ignored, as it always was), the rest come from the caller's collection as given,
+/// with no array of converted pairs in between.
+struct ShopScopedValues<Base: SQLNamedValues>: SQLNamedValues {
+    let shopID: Int64
+    let base: Base
+
+    func value(named name: String, hint: inout Int) -> SQLValue? {
+        if name.utf8.count == 4 && name == "shop" { return .integer(shopID) }
+        return base.value(named: name, hint: &hint)
+    }
+}
+
+/// The forms a caller hands named values in.
+enum NamedValues {
+    struct Dictionary: SQLNamedValues {
+        let values: [String: any SQLBindable]
+        func value(named name: String, hint: inout Int) -> SQLValue? { values[name]?.sqlValue }
+    }
+
+    struct BindablePairs: SQLNamedValues {
+        let values: KeyValuePairs<String, any SQLBindable>
+        func value(named name: String, hint: inout Int) -> SQLValue? {
+            guard let index = NamedSearch.find(name, count: values.count, from: &hint, key: { values[$0].key }) else { return nil }
+            return values[index].value.sqlValue
+        }
+    }
+
+    struct BindableList: SQLNamedValues {
+        let values: [(String, any SQLBindable)]
+        func value(named name: String, hint: inout Int) -> SQLValue? {
+            values.withUnsafeBufferPointer { buffer in
+                guard let index = NamedSearch.find(name, count: buffer.count, from: &hint, key: { buffer[$0].0 }) else { return nil }
+                return buffer[index].1.sqlValue
+            }
+        }
+    }
+
+    struct Pairs: SQLNamedValues {
+        let values: KeyValuePairs<String, SQLValue>
+        func value(named name: String, hint: inout Int) -> SQLValue? {
+            guard let index = NamedSearch.find(name, count: values.count, from: &hint, key: { values[$0].key }) else { return nil }
+            return values[index].value
+        }
+    }
+}

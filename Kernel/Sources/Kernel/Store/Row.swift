@@ -10,6 +10,19 @@ public struct Row: Sendable {
             var positions: [String: Int] = [:]
             for (index, name) in names.enumerated() where positions[name] == nil { positions[name] = index }
             self.positions = positions
+            lengths = names.map(\.utf8.count)
+        }
+
+        /// UTF-8 length of each name, to skip most names without comparing text.
+        private let lengths: [Int]
+
+        /// The first column called `name`. Short results are searched in order (a length
+        /// comparison per column costs less than hashing the name); wide ones by hash.
+        func position(of name: String) -> Int? {
+            guard names.count <= 24 else { return positions[name] }
+            let length = name.utf8.count
+            for index in names.indices where lengths[index] == length && names[index] == name { return index }
+            return nil
         }
     }
 
@@ -27,7 +40,7 @@ public struct Row: Sendable {
     }
 
     public subscript(column: String) -> SQLValue? {
-        guard let index = layout.positions[column] else { return nil }
+        guard let index = layout.position(of: column) else { return nil }
         return values[index]
     }
 

@@ -39,6 +39,17 @@ public final class Transaction {
         try connection.execute(sql, named: named.map { ($0.key, $0.value.sqlValue) })
     }
 
+    /// Kernel statements whose values are already `SQLValue`s: no existential boxes and no
+    /// second array.
+    func query(_ sql: String, values: [SQLValue]) throws -> [Row] {
+        try connection.query(sql, values)
+    }
+
+    @discardableResult
+    func execute(_ sql: String, values: [SQLValue]) throws -> Int {
+        try connection.execute(sql, values)
+    }
+
     /// The rowid of the last row inserted through this connection.
     public var lastInsertRowID: Int64 { connection.lastInsertRowID }
 

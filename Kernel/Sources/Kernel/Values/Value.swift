@@ -13,30 +13,56 @@ public enum Value: Sendable, Equatable {
     /// An ordered JSON object. Stored as an array of pairs: objects here are small, and a
     /// linear search by key costs less than hashing.
     public struct Object: Sendable, Equatable, Sequence, ExpressibleByDictionaryLiteral {
-        private var pairs: [(key: String, value: Value)] = []
+        /// One key and its value. A struct rather than a tuple: arrays of tuples are copied
+        /// and destroyed through the runtime's generic tuple witnesses, element by element,
+        /// which made building and dropping operation answers measurably slower.
+        @usableFromInline
+        struct Pair: Sendable {
+            @usableFromInline var key: String
+            @usableFromInline var value: Value
+            @inlinable init(key: String, value: Value) { self.key = key; self.value = value }
+        }
+
+        private var pairs: [Pair] = []
 
         public init() {}
 
         init(pairs elements: [(String, Value)]) {
-            pairs = elements.map { (key: $0.0, value: $0.1) }
+            pairs = elements.map { Pair(key: $0.0, value: $0.1) }
         }
         public init(dictionaryLiteral elements: (String, Value)...) {
             // Literal keys are distinct (the compiler warns on duplicates): append directly.
-            pairs = elements.map { (key: $0.0, value: $0.1) }
+            pairs = elements.map { Pair(key: $0.0, value: $0.1) }
+        }
+
+        /// Reserves room for `count` keys (for objects built key by key).
+        public mutating func reserveCapacity(_ count: Int) { pairs.reserveCapacity(count) }
+
+        /// An empty object with room for `capacity` keys: with `append(_:_:)`, a large answer
+        /// is built in one allocation (a literal allocates its elements twice).
+        public init(minimumCapacity capacity: Int) { pairs.reserveCapacity(capacity) }
+
+        /// Adds a key the object does not hold yet, without searching for it (the caller
+        /// knows it is new, as in a literal). Use the subscript to replace a value.
+        public mutating func append(_ key: String, _ value: Value) {
+            assert(self[key] == nil, "duplicate key '\(key)' appended to a Value.Object")
+            pairs.append(Pair(key: key, value: value))
         }
 
         public var keys: [String] { pairs.map(\.key) }
 
         public subscript(key: String) -> Value? {
             get {
-                for pair in pairs where pair.key == key { return pair.value }
+                // The UTF-8 count first: a cheap filter before comparing text.
+                let length = key.utf8.count
+                for pair in pairs where pair.key.utf8.count == length && pair.key == key { return pair.value }
                 return nil
             }
             set {
                 if let index = pairs.firstIndex(where: { $0.key == key }) {
                     if let newValue { pairs[index].value = newValue } else { pairs.remove(at: index) }
                 } else if let newValue {
-                    pairs.append((key, newValue))
+                    pairs.append(Pair(key: key, value: newValue))
                 }
             }
         }
@@ -44,7 +70,18 @@ public enum Value: Sendable, Equatable {
         public var isEmpty: Bool { pairs.isEmpty }
         public var count: Int { pairs.count }
 
-        public func makeIterator() -> IndexingIterator<[(key: String, value: Value)]> { pairs.makeIterator() }
+        /// Iterates `(key:, value:)` in insertion order.
+        public struct Iterator: IteratorProtocol {
+            var base: IndexingIterator<[Pair]>
+            public mutating func next() -> (key: String, value: Value)? {
+                guard let pair = base.next() else { return nil }
+                return (pair.key, pair.value)
+            }
+        }
+
+        public func makeIterator() -> Iterator { Iterator(base: pairs.makeIterator()) }
+
+        public var underestimatedCount: Int { pairs.count }
 
         /// Equal when they hold the same keys with the same values, in any order.
         public static func == (a: Object, b: Object) -> Bool {

@@ -17,7 +17,7 @@ enum CheckoutPricing {
             guard line.quantity >= 1 else {
                 throw KernelError.invalid("quantity", "quantity of SKU \(line.sku) must be at least 1, got \(line.quantity)")
             }
-            guard let row = try db.query(lookup, ["code": line.sku]).first else {
+            guard let row = try db.query(lookup, values: ["code": .text(line.sku)]).first else {
                 throw KernelError.invalid("sku", "unknown SKU '\(line.sku)'")
             }
             let title = try row.string("title")

@@ -36,6 +36,21 @@ enum Checkout {
         let destination: [String: String]
     }
 
+    /// The most lines written by one INSERT; larger orders take several.
+    static let linesBatch = 16
+
+    /// Parameter names of the n-th line of a multi-row INSERT: sku0, title0, ...
+    static let lineNames: [[String]] = (0..<linesBatch).map { index in
+        ["sku", "title", "product", "quantity", "price", "total", "discount", "weight"].map { "\($0)\(index)" }
+    }
+
+    /// `INSERT INTO orders_lines ... VALUES (...), (...)` for 1...linesBatch lines, made once
+    /// so that the connection finds each prepared statement by its text's address.
+    static let lineInserts: [String] = (1...linesBatch).map { count in
+        "INSERT INTO orders_lines (order_id, shop_id, sku, title, product_id, quantity, unit_price, line_total, discount, weight_grams) VALUES "
+            + lineNames.prefix(count).map { "(:order, :shop, " + $0.map { ":" + $0 }.joined(separator: ", ") + ")" }.joined(separator: ", ")
+    }
+
     /// Prices, validates and writes the order.
     static func place(_ cart: Cart, _ scope: OperationScope) throws -> Placed {
         let shop = try scope.context.requireShop()
@@ -43,6 +58,8 @@ enum Checkout {
         try scope.check(Hooks.checkoutValidate, priced)
         let totals = try Totals(priced)
         let db = try scope.db
+        let actor = scope.context.actor.description, now = scope.now
+        // Values are bound as ordered pairs, in the order each statement names them.
         let next = try db.query("""
             INSERT INTO orders_sequences (shop_id, next) VALUES (:shop, 1001)
             ON CONFLICT (shop_id) DO UPDATE SET next = next + 1 RETURNING next
@@ -53,32 +70,46 @@ enum Checkout {
                 tax_total, total, status, attributes, destination, placed_at, placed_by, updated_at)
             VALUES (:shop, :number, :customer, :currency, :subtotal, :discounts, :shipping, :fees, :tax, :total, :status,
                 :attributes, :destination, :now, :actor, :now)
-            """, ["number": number, "customer": priced.customerID, "currency": priced.currency.code,
-                  "subtotal": totals.subtotal.minorUnits, "discounts": totals.discounts.minorUnits,
-                  "shipping": totals.shipping.minorUnits, "fees": totals.fees.minorUnits, "tax": totals.tax.minorUnits,
-                  "total": totals.total.minorUnits, "status": OrderStatus.pendingPayment.rawValue,
-                  "attributes": OrderRecord.encode(priced.attributes), "destination": OrderRecord.encode(priced.destination),
-                  "now": scope.now, "actor": scope.context.actor.description])
+            """, values: ["number": .text(number), "customer": priced.customerID.sqlValue, "currency": .text(priced.currency.code),
+                          "subtotal": .integer(totals.subtotal.minorUnits), "discounts": .integer(totals.discounts.minorUnits),
+                          "shipping": .integer(totals.shipping.minorUnits), "fees": .integer(totals.fees.minorUnits),
+                          "tax": .integer(totals.tax.minorUnits), "total": .integer(totals.total.minorUnits),
+                          "status": .text(OrderStatus.pendingPayment.rawValue),
+                          "attributes": .text(OrderRecord.encode(priced.attributes)),
+                          "destination": .text(OrderRecord.encode(priced.destination)), "now": .integer(now), "actor": .text(actor)])
         let orderID = db.lastInsertRowID
-        for (index, line) in priced.lines.enumerated() {
-            try db.execute("""
-                INSERT INTO orders_lines (order_id, shop_id, sku, title, product_id, quantity, unit_price, line_total, discount, weight_grams)
-                VALUES (:order, :shop, :sku, :title, :product, :quantity, :price, :total, :discount, :weight)
-                """, ["order": orderID, "sku": line.sku, "title": line.title, "product": line.productID, "quantity": line.quantity,
-                      "price": line.unitPrice!.minorUnits, "total": try line.total().minorUnits,
-                      "discount": totals.lineDiscounts[index].minorUnits, "weight": line.weightGrams])
+        // The lines in one multi-row INSERT per `linesBatch` lines.
+        var start = 0
+        while start < priced.lines.count {
+            let end = min(start + linesBatch, priced.lines.count)
+            var values: [(String, SQLValue)] = [("order", .integer(orderID))]
+            values.reserveCapacity(1 + 8 * (end - start))
+            for index in start..<end {
+                let line = priced.lines[index], names = lineNames[index - start]
+                values.append((names[0], .text(line.sku)))
+                values.append((names[1], .text(line.title)))
+                values.append((names[2], line.productID.sqlValue))
+                values.append((names[3], .integer(line.quantity)))
+                values.append((names[4], .integer(line.unitPrice!.minorUnits)))
+                values.append((names[5], .integer(try line.total().minorUnits)))
+                values.append((names[6], .integer(totals.lineDiscounts[index].minorUnits)))
+                values.append((names[7], .integer(line.weightGrams)))
+            }
+            try db.execute(lineInserts[end - start - 1], values: values)
+            start = end
         }
         for adjustment in priced.adjustments {
             try db.execute("""
                 INSERT INTO orders_adjustments (order_id, shop_id, kind, code, label, amount)
                 VALUES (:order, :shop, :kind, :code, :label, :amount)
-                """, ["order": orderID, "kind": adjustment.kind.rawValue, "code": adjustment.code, "label": adjustment.label,
-                      "amount": adjustment.amount.minorUnits])
+                """, binding: ["order": orderID, "kind": adjustment.kind.rawValue, "code": adjustment.code, "label": adjustment.label,
+                               "amount": adjustment.amount.minorUnits])
         }
         try db.execute("""
             INSERT INTO orders_transitions (order_id, shop_id, from_status, to_status, actor, reason, at)
             VALUES (:order, :shop, NULL, :to, :actor, 'placed', :now)
-            """, ["order": orderID, "to": OrderStatus.pendingPayment.rawValue, "actor": scope.context.actor.description, "now": scope.now])
+            """, values: ["order": .integer(orderID), "to": .text(OrderStatus.pendingPayment.rawValue), "actor": .text(actor),
+                          "now": .integer(now)])
         let snapshot = OrderSnapshot(id: orderID, number: number, customerID: priced.customerID, status: .pendingPayment,
                                      lines: priced.lines, adjustments: priced.adjustments, total: totals.total,
                                      attributes: priced.attributes)
@@ -86,12 +117,22 @@ enum Checkout {
         _ = try scope.filter(Hooks.orderPlacing, snapshot)
         try scope.publish(Hooks.orderPlaced, OrderEvent(orderID: orderID, number: number, customerID: priced.customerID,
                                                         status: .pendingPayment, previousStatus: nil, total: totals.total))
-        scope.audit(entity: "order:\(number)", change: [
-            "number": .string(number), "customer": Value(priced.customerID.map { Int($0) }),
-            "total": .int(totals.total.minorUnits), "currency": .string(totals.total.currency.code),
-            "lines": .array(priced.lines.map { ["sku": .string($0.sku), "quantity": .int($0.quantity)] }),
-        ])
-        return Placed(snapshot: snapshot, totals: totals, placedAt: scope.now, placedBy: scope.context.actor.description,
+        var audited: [Value] = []
+        audited.reserveCapacity(priced.lines.count)
+        for line in priced.lines {
+            var object = Value.Object(minimumCapacity: 2)
+            object.append("sku", .string(line.sku))
+            object.append("quantity", .int(line.quantity))
+            audited.append(.object(object))
+        }
+        var change = Value.Object(minimumCapacity: 5)
+        change.append("number", .string(number))
+        change.append("customer", Value(priced.customerID.map { Int($0) }))
+        change.append("total", .int(totals.total.minorUnits))
+        change.append("currency", .string(totals.total.currency.code))
+        change.append("lines", .array(audited))
+        scope.audit(entity: "order:" + number, change: .object(change))
+        return Placed(snapshot: snapshot, totals: totals, placedAt: now, placedBy: actor,
                       destination: priced.destination)
     }
 }

@@ -4,18 +4,44 @@ import Kernel
 enum LineList {
     static func parse(_ items: [String], field: String) throws -> [CartLine] {
         var lines: [CartLine] = []
+        lines.reserveCapacity(items.count)
         for item in items {
-            let parts = item.split(separator: ":", omittingEmptySubsequences: false)
-            guard parts.count == 2, !parts[0].isEmpty else {
+            // Exactly one colon, with a SKU before it (scanned as UTF-8: splitting into an
+            // array of substrings cost more than the rest of the parsing).
+            let utf8 = item.utf8
+            guard let colon = utf8.firstIndex(of: UInt8(ascii: ":")), colon != utf8.startIndex,
+                  !utf8[utf8.index(after: colon)...].contains(UInt8(ascii: ":")) else {
                 throw KernelError.invalid(field, "'\(item)' is not SKU:QUANTITY (e.g. TEA-1:2)")
             }
-            guard let quantity = Int64(parts[1]) else {
-                throw KernelError.invalid(field, "quantity '\(parts[1])' of SKU \(parts[0]) is not a whole number")
+            let sku = String(item[..<colon])
+            let quantityText = item[item.index(after: colon)...]
+            guard let quantity = wholeNumber(quantityText) else {
+                throw KernelError.invalid(field, "quantity '\(quantityText)' of SKU \(sku) is not a whole number")
             }
-            try add(String(parts[0]), quantity, to: &lines, field: field)
+            try add(sku, quantity, to: &lines, field: field)
         }
         guard !lines.isEmpty else { throw KernelError.invalid(field, "at least one line is needed") }
         return lines
+    }
+
+    /// What `Int64(text)` accepts (an optional sign, then decimal digits, in range), without
+    /// its generic parsing path.
+    static func wholeNumber(_ text: Substring) -> Int64? {
+        var bytes = text.utf8[...]
+        guard let first = bytes.first else { return nil }
+        let negative = first == UInt8(ascii: "-")
+        if negative || first == UInt8(ascii: "+") { bytes = bytes.dropFirst() }
+        guard !bytes.isEmpty else { return nil }
+        var value: Int64 = 0
+        for byte in bytes {
+            guard byte >= UInt8(ascii: "0"), byte <= UInt8(ascii: "9") else { return nil }
+            let digit = Int64(byte &- UInt8(ascii: "0"))
+            let (shifted, overflow1) = value.multipliedReportingOverflow(by: 10)
+            let (next, overflow2) = negative ? shifted.subtractingReportingOverflow(digit) : shifted.addingReportingOverflow(digit)
+            guard !overflow1, !overflow2 else { return nil }
+            value = next
+        }
+        return value
     }
 
     static func add(_ sku: String, _ quantity: Int64, to lines: inout [CartLine], field: String) throws {
