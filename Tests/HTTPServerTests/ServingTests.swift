@@ -50,6 +50,43 @@ final class ServingTests: XCTestCase {
         XCTAssertTrue(client.waitForClose())
     }
 
+    /// Answers paths under /now on the I/O thread (`respondWithoutWaiting`), the rest on a
+    /// worker, saying which thread answered.
+    struct SplitHandler: HTTPHandler {
+        func handle(_ request: HTTPRequest) -> HTTPResponse {
+            if request.path == "/slow" { usleep(200_000) }
+            return HTTPResponse(status: 200, headers: [], body: Array("worker \(request.path)".utf8))
+        }
+
+        func respondWithoutWaiting(_ request: HTTPRequest) -> HTTPResponse? {
+            guard request.path.hasPrefix("/now") else { return nil }
+            return HTTPResponse(status: 200, headers: [], body: Array("inline \(request.path)".utf8))
+        }
+    }
+
+    func testImmediateAndWorkerAnswersOfPipelinedRequestsKeepTheirOrder() throws {
+        let (server, port) = try startServer(handler: SplitHandler())
+        let client = try TestClient(port: port)
+        let paths = ["/slow", "/now/1", "/w/2", "/now/3", "/now/4", "/w/5"]
+        client.send(paths.map { "GET \($0) HTTP/1.1\r\nHost: a\r\n\r\n" }.joined())
+        for path in paths {
+            let expected = (path.hasPrefix("/now") ? "inline " : "worker ") + path
+            XCTAssertEqual(client.readResponse()?.text, expected)
+        }
+        XCTAssertEqual(server.stats.requests, 6)
+    }
+
+    func testManyPipelinedImmediateAnswersInOneWrite() throws {
+        let (_, port) = try startServer(handler: SplitHandler())
+        let client = try TestClient(port: port)
+        // Answered in one turn of the loop each, not by recursion: 2,000 in one packet train.
+        client.send((0..<2000).map { "GET /now/\($0) HTTP/1.1\r\nHost: a\r\n\r\n" }.joined())
+        for index in 0..<2000 {
+            guard let response = client.readResponse() else { return XCTFail("no answer to request \(index)") }
+            XCTAssertEqual(response.text, "inline /now/\(index)")
+        }
+    }
+
     func testHTTP10ClosesUnlessKeepAlive() throws {
         let (_, port) = try startServer()
         let plain = try TestClient(port: port)
