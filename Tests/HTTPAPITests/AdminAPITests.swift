@@ -160,6 +160,11 @@ final class AdminAPITests: XCTestCase {
         let head = try client.request("HEAD", path, headers: auth(owner))
         XCTAssertEqual(head.header("Content-Length"), String(first.body.count))
         XCTAssertEqual(try client.request("GET", path).status, 401, "no token: never answered from memory")
+        let metrics = try client.request("GET", "/metrics").text
+        let hits = metrics.split(separator: "\n").first { $0.hasPrefix("souk_read_cache_hits_total ") }
+            .flatMap { Int($0.split(separator: " ")[1]) }
+        XCTAssertGreaterThanOrEqual(hits ?? 0, 2, metrics)
+        XCTAssertTrue(metrics.contains("souk_read_cache_answers 1\n"), metrics)
 
         let other = try Kernel(dataDirectory: server.directory.file("data"), plugins: APIServer.plugins(), clock: server.clock)
         let amira = try other.context(for: try other.verifyPassword(email: "amira@demo.souk", password: APIServer.password), shopCode: "north")

@@ -252,6 +252,14 @@ public final class SoukAPI: HTTPHandler, @unchecked Sendable {
                       events.keys.sorted().map { ("event=\"\($0)\"", String(events[$0]!)) }))
         let backlog = (try? kernel.outboxBacklog()).map(String.init) ?? "NaN"
         extra.append(("Events waiting in the outbox for delivery.", "gauge", "souk_outbox_backlog", [("", backlog)]))
+        let cache = kernel.readCacheStats
+        extra.append(("Reusable reads answered from the read cache since start.", "counter", "souk_read_cache_hits_total",
+                      [("", String(cache.answerHits))]))
+        extra.append(("Reusable reads that found no kept answer (first ask, or the data changed).", "counter",
+                      "souk_read_cache_misses_total", [("", String(cache.answerMisses))]))
+        extra.append(("Times a commit emptied the read cache.", "counter", "souk_read_cache_resets_total", [("", String(cache.resets))]))
+        extra.append(("Answers held in the read cache (0 when SOUK_READ_CACHE=off).", "gauge", "souk_read_cache_answers",
+                      [("", String(cache.answersHeld))]))
         for metric in serverMetrics?() ?? [] {
             extra.append((metric.help, metric.name.hasSuffix("_total") ? "counter" : "gauge", metric.name, [("", String(metric.value))]))
         }

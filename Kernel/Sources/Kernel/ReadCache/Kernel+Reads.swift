@@ -92,4 +92,7 @@ extension Kernel {
 
     /// How many reusable answers the read cache holds now.
     public var reusableAnswerCount: Int { readCache.answerCount }
+
+    /// Hits, misses and resets of the read cache since start.
+    public var readCacheStats: ReadCacheStats { readCache.snapshot }
 }

@@ -44,6 +44,7 @@ final class ReadCache: @unchecked Sendable {
     private var permissions: [PermissionKey: Set<Permission>] = [:]
     private var enabledPlugins: [Int64: Set<String>] = [:]
     private var answers: [AnswerKey: AnswerEntry] = [:]
+    private var stats = ReadCacheStats()
 
     /// Bounds the memory a flood of distinct requests can take: a full table is emptied.
     static let identityLimit = 20_000
@@ -68,6 +69,7 @@ final class ReadCache: @unchecked Sendable {
         lock.lock()
         defer { lock.unlock() }
         if current > version {
+            if version != .min { stats.resets += 1 }
             version = current
             staff.removeAll(keepingCapacity: true)
             shops.removeAll(keepingCapacity: true)
@@ -97,7 +99,14 @@ final class ReadCache: @unchecked Sendable {
     }
 
     func answer(key: AnswerKey, version: Int64, now: Int64) -> Answer? {
-        read(version) { answers[key] }.flatMap { entry in entry.validUntil.map { now < $0 } ?? true ? entry.answer : nil }
+        lock.lock()
+        defer { lock.unlock() }
+        guard version == self.version, let entry = answers[key], entry.validUntil.map({ now < $0 }) ?? true else {
+            stats.answerMisses += 1
+            return nil
+        }
+        stats.answerHits += 1
+        return entry.answer
     }
 
     // MARK: Stores: dropped unless `version` is still the current one
@@ -138,6 +147,15 @@ final class ReadCache: @unchecked Sendable {
         return answers.count
     }
 
+    var snapshot: ReadCacheStats {
+        lock.lock()
+        defer { lock.unlock() }
+        var copy = stats
+        copy.answersHeld = answers.count
+        copy.enabled = probe != nil
+        return copy
+    }
+
     private func read<T>(_ tag: Int64, _ body: () -> T?) -> T? {
         lock.lock()
         defer { lock.unlock() }
@@ -149,4 +167,18 @@ final class ReadCache: @unchecked Sendable {
         defer { lock.unlock() }
         if tag == version { body() }
     }
+}
+
+/// Counters of the read cache since start (`Kernel.readCacheStats`, `/metrics`).
+public struct ReadCacheStats: Sendable {
+    /// Reusable reads answered from memory.
+    public var answerHits = 0
+    /// Reads that looked for a kept answer and did not find one (first ask, or data changed).
+    public var answerMisses = 0
+    /// Times a commit emptied the cache.
+    public var resets = 0
+    /// Answers held now.
+    public var answersHeld = 0
+    /// False when `SOUK_READ_CACHE=off` or the database file cannot be watched.
+    public var enabled = true
 }
