@@ -87,3 +87,23 @@ final class HookPlugin: Plugin {
         }
     }
 }
+
+/// Subscribes to `shop.updated` only for shops whose code starts with `prefix`.
+final class PickyPlugin: Plugin {
+    let manifest: PluginManifest
+    let recorder: HookRecorder
+    let prefix: String
+
+    init(id: String, prefix: String, recorder: HookRecorder) {
+        manifest = PluginManifest(id: id, name: id, version: SemanticVersion(1, 0, 0), kernel: .compatible(with: Kernel.version))
+        self.prefix = prefix
+        self.recorder = recorder
+    }
+
+    func register(_ registrar: PluginRegistrar) throws {
+        let prefix = self.prefix, id = manifest.id
+        try registrar.subscribe(Hooks.shopUpdated, name: "picky", when: { $0.code.hasPrefix(prefix) }) { event, _ in
+            self.recorder.add("event:\(id):\(event.code)")
+        }
+    }
+}

@@ -105,6 +105,48 @@ final class HookTests: XCTestCase {
         XCTAssertEqual(recorder.all.filter { $0.hasPrefix("event") }, ["event:flaky:s"])
     }
 
+    func testSubscribersOnlyGetTheEventsTheyWantAndUnwantedEventsAreNotQueued() throws {
+        let picky = HookRecorder(), all = HookRecorder()
+        let harness = try KernelHarness(plugins: [PickyPlugin(id: "picky", prefix: "big", recorder: picky)])
+        try harness.addShop("small")
+        try harness.addShop("bigshop")
+        let kernel = harness.kernel
+        func outboxRows() throws -> [Row] {
+            try kernel.store.read { try $0.query("SELECT event, subscribers, delivered_at FROM souk_outbox WHERE event = 'shop.updated'") }
+        }
+        try kernel.perform("shop.update", input: ["name": "Small"], context: try harness.operatorContext(shop: "small"))
+        XCTAssertEqual(try outboxRows().count, 0, "nobody wants it: not even queued")
+        try kernel.perform("shop.update", input: ["name": "Big"], context: try harness.operatorContext(shop: "bigshop"))
+        XCTAssertEqual(picky.all, ["event:picky:bigshop"])
+        let rows = try outboxRows()
+        XCTAssertEqual(rows.count, 1)
+        XCTAssertEqual(try rows.first?.optionalString("subscribers"), "picky.picky")
+        XCTAssertNotNil(try rows.first?.optionalInt("delivered_at"), "closed by the subscriber's own transaction")
+
+        // With a subscriber that wants everything, the event is queued for it alone.
+        let both = try KernelHarness(plugins: [PickyPlugin(id: "picky", prefix: "big", recorder: HookRecorder()),
+                                               HookPlugin(id: "greedy", recorder: all)])
+        try both.addShop("small")
+        try both.kernel.perform("shop.update", input: ["name": "Small"], context: try both.operatorContext(shop: "small"))
+        XCTAssertEqual(all.all.filter { $0.hasPrefix("event") }, ["event:greedy:small"])
+        let queued = try both.kernel.store.read {
+            try $0.query("SELECT o.subscribers, group_concat(d.subscriber) AS done FROM souk_outbox o JOIN souk_outbox_deliveries d ON d.outbox_id = o.id WHERE o.event = 'shop.updated'")
+        }
+        XCTAssertEqual(try queued.first?.optionalString("subscribers"), "greedy.record")
+        XCTAssertEqual(try queued.first?.optionalString("done"), "greedy.record", "the uninterested subscriber ran no transaction")
+
+        // A row queued before rows named their subscribers goes to every subscriber.
+        let shopID = try both.kernel.store.read { try $0.query("SELECT id FROM souk_shops WHERE code = 'small'")[0].int64("id") }
+        try both.kernel.store.write { tx in
+            try tx.execute("""
+                INSERT INTO souk_outbox (shop_id, event, payload, correlation_id, created_at, next_attempt_at)
+                VALUES (?, 'shop.updated', ?, 'req_old', 0, 0)
+                """, [shopID, #"{"shopID":\#(shopID),"code":"small"}"#])
+        }
+        XCTAssertEqual(both.kernel.deliverPendingEvents().delivered, 1)
+        XCTAssertEqual(all.all.filter { $0.hasPrefix("event") }, ["event:greedy:small", "event:greedy:small"])
+    }
+
     func testEventsSurviveACrashBetweenCommitAndDelivery() throws {
         // First "process": its subscriber dies before taking the event.
         let recorder = HookRecorder()

@@ -21,7 +21,7 @@ extension Kernel {
         let now = clock.millis
         guard let due = try? store.read({ tx in
             try tx.query("""
-                SELECT id, shop_id, event, payload, correlation_id, attempts FROM souk_outbox
+                SELECT id, shop_id, event, payload, correlation_id, attempts, subscribers FROM souk_outbox
                 WHERE delivered_at IS NULL AND failed_at IS NULL AND next_attempt_at <= ? ORDER BY id LIMIT ?
                 """, [now, limit])
         }) else { return report }
@@ -29,14 +29,25 @@ extension Kernel {
             guard let id = try? row.int64("id"), let shopID = try? row.int64("shop_id"), let event = try? row.string("event"),
                   let payload = try? row.string("payload"), let correlation = try? row.string("correlation_id"),
                   let attempts = try? row.int("attempts") else { continue }
+            // The subscribers it was queued for (all of the event's, for rows written before
+            // outbox rows named them).
+            let named = (try? row.optionalString("subscribers")).flatMap { $0 }.map { Set($0.split(separator: "\n").map(String.init)) }
+            let targets = hooks.handlers(.event, event).filter { named?.contains($0.subscriberID) ?? true }
             var lastError: String?
-            for entry in hooks.handlers(.event, event) {
+            var markedDelivered = false
+            for (index, entry) in targets.enumerated() {
                 guard let handler = entry.handler as? EventHandler else { continue }
                 do {
                     try store.write { tx in
                         let done = try !tx.query("SELECT 1 FROM souk_outbox_deliveries WHERE outbox_id = ? AND subscriber = ?",
                                                  [id, entry.subscriberID]).isEmpty
-                        if done { return }
+                        // The last subscriber's transaction also closes the event when all went
+                        // well: one transaction fewer per event.
+                        let closes = index == targets.count - 1 && lastError == nil
+                        if done {
+                            if closes { markedDelivered = try markDelivered(id, in: tx) }
+                            return
+                        }
                         let shop = try shopRef(id: shopID, in: tx)
                         let enabled = try shop.map { try enabledPlugins(shopID: $0.id, in: tx).contains(entry.pluginID) } ?? true
                         if entry.pluginID == "kernel" || enabled {
@@ -56,10 +67,16 @@ extension Kernel {
                         }
                         try tx.execute("INSERT INTO souk_outbox_deliveries (outbox_id, subscriber, delivered_at) VALUES (?, ?, ?)",
                                        [id, entry.subscriberID, clock.millis])
+                        if closes { markedDelivered = try markDelivered(id, in: tx) }
                     }
                 } catch {
+                    markedDelivered = false
                     lastError = "\(entry.subscriberID): \(KernelError.wrap(error).message)"
                 }
+            }
+            if markedDelivered {
+                report.delivered += 1
+                continue
             }
             do {
                 try store.write { tx in
@@ -71,7 +88,7 @@ extension Kernel {
                             failed_at = CASE WHEN ? >= ? THEN ? ELSE NULL END WHERE id = ?
                             """, [tries, lastError, clock.millis + backoff, tries, Self.maxDeliveryAttempts, clock.millis, id])
                     } else {
-                        try tx.execute("UPDATE souk_outbox SET delivered_at = ? WHERE id = ? AND delivered_at IS NULL", [clock.millis, id])
+                        _ = try markDelivered(id, in: tx)
                     }
                 }
                 if lastError == nil { report.delivered += 1 } else if attempts + 1 >= Self.maxDeliveryAttempts { report.failed += 1 } else { report.retrying += 1 }
@@ -80,6 +97,12 @@ extension Kernel {
             }
         }
         return report
+    }
+
+    /// Closes an event whose subscribers all took it. True (the caller's transaction commits it).
+    private func markDelivered(_ id: Int64, in tx: Transaction) throws -> Bool {
+        try tx.execute("UPDATE souk_outbox SET delivered_at = ? WHERE id = ? AND delivered_at IS NULL", [clock.millis, id])
+        return true
     }
 
     func shopRef(id: Int64, in tx: Transaction) throws -> ShopRef? {

@@ -73,5 +73,10 @@ enum KernelSchema {
             operation TEXT NOT NULL, shop_id INTEGER NOT NULL REFERENCES souk_shops(id),
             last_run_at INTEGER NOT NULL, last_error TEXT, PRIMARY KEY (operation, shop_id));
         """),
+        // The subscribers an event was queued for (one id per line), decided when it was
+        // published; NULL (events queued before) means every subscriber of the event.
+        Migration(version: 5, name: "outbox rows name their subscribers", sql: """
+        ALTER TABLE souk_outbox ADD COLUMN subscribers TEXT;
+        """),
 ]
 }

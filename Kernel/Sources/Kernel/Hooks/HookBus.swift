@@ -15,6 +15,14 @@ public final class HookBus: @unchecked Sendable {
         /// For event subscribers: the stable id used to record delivery.
         let subscriberID: String
         let handler: Any
+        /// For event subscribers: an `EventInterest<P>` saying which payloads they want
+        /// (nil: all of them).
+        var interest: Any? = nil
+
+        /// Whether this subscriber wants `payload` (always true for one without interest).
+        func wants<P>(_ payload: P) -> Bool {
+            (interest as? EventInterest<P>)?.test(payload) ?? true
+        }
     }
 
     private let lock = NSLock()
@@ -70,7 +78,7 @@ public final class HookBus: @unchecked Sendable {
     }
 
     func add(token: HookToken, kind: Kind, name: String, payload: Any.Type, pluginID: String, priority: Int,
-             subscriberID: String = "", handler: Any) throws {
+             subscriberID: String = "", interest: Any? = nil, handler: Any) throws {
         lock.lock()
         defer { lock.unlock() }
         let hookKey = key(kind, name)
@@ -84,7 +92,8 @@ public final class HookBus: @unchecked Sendable {
         }
         payloadTypes[hookKey] = (typeID, String(reflecting: payload))
         entries[hookKey, default: []].append(
-            Entry(token: token, pluginID: pluginID, priority: priority, subscriberID: subscriberID, handler: handler))
+            Entry(token: token, pluginID: pluginID, priority: priority, subscriberID: subscriberID, handler: handler,
+                  interest: interest))
         // Stable sort: priority first, registration order among equals.
         entries[hookKey] = entries[hookKey]!.enumerated()
             .sorted { ($0.element.priority, $0.offset) < ($1.element.priority, $1.offset) }
@@ -124,3 +133,10 @@ public final class HookBus: @unchecked Sendable {
 typealias FilterHandler<V> = @Sendable (inout V, OperationScope) throws -> Void
 typealias GuardHandler<S> = @Sendable (S, OperationScope) throws -> GuardVerdict
 typealias EventHandler = @Sendable (String, OperationScope) throws -> Void
+
+/// A subscriber's test of which payloads it wants, kept typed so that the publisher (which
+/// has the payload) can ask it before anything is written.
+final class EventInterest<P>: @unchecked Sendable {
+    let test: @Sendable (P) -> Bool
+    init(_ test: @escaping @Sendable (P) -> Bool) { self.test = test }
+}

@@ -128,21 +128,25 @@ public final class OperationScope {
         // An event nobody subscribes to has nobody to deliver to: it is neither encoded nor
         // written, which keeps checkout's transaction small. (The audit log is the record of
         // what happened; the outbox is only a delivery queue.)
-        let subscribers = kernel.hooks.handlers(.event, event.name)
+        var subscribers = kernel.hooks.handlers(.event, event.name)
         guard !subscribers.isEmpty else { return }
-        // Subscribers of plugins disabled in this shop would skip the event at delivery:
-        // when that is all of them, it is not queued either.
-        if shopID != 0 {
-            let enabled = try kernel.enabledPlugins(shopID: shopID, in: transaction)
-            guard subscribers.contains(where: { $0.pluginID == "kernel" || enabled.contains($0.pluginID) }) else { return }
+        // Subscribers of plugins disabled in this shop would skip the event at delivery, and
+        // subscribers whose `when` declines it would do nothing: the event is queued for the
+        // others only, and not at all when nobody is left.
+        let enabled = shopID != 0 ? try kernel.enabledPlugins(shopID: shopID, in: transaction) : nil
+        subscribers.removeAll { entry in
+            let on = entry.pluginID == "kernel" || (enabled?.contains(entry.pluginID) ?? true)
+            return !on || !entry.wants(payload)
         }
+        guard !subscribers.isEmpty else { return }
         let data = try JSONEncoder().encode(payload)
         let now = self.now
         publishedListenedEvent = true
         try transaction.execute("""
-            INSERT INTO souk_outbox (shop_id, event, payload, correlation_id, created_at, next_attempt_at)
-            VALUES (?, ?, ?, ?, ?, ?)
-            """, [shopID, event.name, String(decoding: data, as: UTF8.self), context.correlationID, now, now])
+            INSERT INTO souk_outbox (shop_id, event, payload, correlation_id, created_at, next_attempt_at, subscribers)
+            VALUES (?, ?, ?, ?, ?, ?, ?)
+            """, [shopID, event.name, String(decoding: data, as: UTF8.self), context.correlationID, now, now,
+                  subscribers.map(\.subscriberID).joined(separator: "\n")])
     }
 
     /// Whether a plugin enabled in this shop subscribes to `event`: publishing it then reaches

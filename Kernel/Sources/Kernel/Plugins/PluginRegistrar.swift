@@ -82,9 +82,37 @@ public final class PluginRegistrar: @unchecked Sendable {
 
     /// Subscribes to an event. `name` identifies the subscriber in the delivery records
     /// and must stay stable across releases (it is how a retry knows what already ran).
+    ///
+    /// `when`: which events this subscriber wants, decided from the payload when the event
+    /// is published. An event no enabled subscriber wants is not written to the outbox at
+    /// all, and a delivery runs only the subscribers that wanted it, so an uninteresting
+    /// event costs no transaction:
+    ///
+    /// ```swift
+    /// try registrar.subscribe(Hooks.orderStatusChanged, name: "release-slot",
+    ///                         when: { $0.status == .cancelled }) { event, scope in
+    ///     try Slots.release(orderNumber: event.number, scope)
+    /// }
+    /// ```
+    ///
+    /// The test must depend on the payload alone (it runs inside the publisher's transaction).
+    @discardableResult
+    public func subscribe<P>(_ event: EventHook<P>, name: String, when interest: @escaping @Sendable (P) -> Bool,
+                             _ handler: @escaping @Sendable (P, OperationScope) throws -> Void) throws -> HookToken {
+        try subscribe(event, name: name, interest: interest, handler)
+    }
+
+    /// Subscribes to every event of `event`'s name. (Kept as its own function, not as a
+    /// default `when`, so that plugins built before `when` existed still load: their binary
+    /// calls this symbol.)
     @discardableResult
     public func subscribe<P>(_ event: EventHook<P>, name: String,
                              _ handler: @escaping @Sendable (P, OperationScope) throws -> Void) throws -> HookToken {
+        try subscribe(event, name: name, interest: nil, handler)
+    }
+
+    private func subscribe<P>(_ event: EventHook<P>, name: String, interest: (@Sendable (P) -> Bool)?,
+                              _ handler: @escaping @Sendable (P, OperationScope) throws -> Void) throws -> HookToken {
         try checkOpen()
         let id = pluginID
         let subscriber = "\(pluginID).\(name)"
@@ -97,7 +125,7 @@ public final class PluginRegistrar: @unchecked Sendable {
                 try handler(payload, scope)
             }
             try bus.add(token: token, kind: .event, name: event.name, payload: P.self, pluginID: id, priority: 0,
-                        subscriberID: subscriber, handler: erased)
+                        subscriberID: subscriber, interest: interest.map { EventInterest<P>($0) }, handler: erased)
         }
         return token
     }

@@ -23,14 +23,16 @@ public final class InventoryPlugin: Plugin {
         try registrar.filter(Hooks.orderPlacing) { order, scope in
             try Reservations.reserve(order, scope)
         }
-        try registrar.subscribe(Hooks.orderStatusChanged, name: "settle-reservations") { event, scope in
+        try registrar.subscribe(Hooks.orderStatusChanged, name: "settle-reservations",
+                                when: { $0.status == .paid || $0.status == .cancelled }) { event, scope in
             switch event.status {
             case .paid: try Reservations.commit(orderNumber: event.number, scope)
             case .cancelled: try Reservations.release(orderNumber: event.number, restock: true, scope)
             default: break
             }
         }
-        try registrar.subscribe(Hooks.afterSalesApproved, name: "restock-returns") { event, scope in
+        try registrar.subscribe(Hooks.afterSalesApproved, name: "restock-returns",
+                                when: { !$0.returnedLines.isEmpty || !$0.replacementLines.isEmpty }) { event, scope in
             let location = try Locations.defaultLocation(scope)
             let reason = "\(event.kind.rawValue) \(event.requestID) of \(event.orderNumber)"
             for line in event.returnedLines where line.quantity > 0 {

@@ -18,7 +18,7 @@ public final class OrdersPlugin: Plugin {
             try registrar.operation(operation)
         }
         // A guest who signs in or registers keeps their open carts.
-        try registrar.subscribe(Hooks.shopperSignedIn, name: "adopt-guest-carts") { event, scope in
+        try registrar.subscribe(Hooks.shopperSignedIn, name: "adopt-guest-carts", when: { $0.guestSession != nil }) { event, scope in
             try StorefrontOperations.adoptGuestCarts(event, scope)
         }
     }

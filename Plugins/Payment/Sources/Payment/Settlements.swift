@@ -92,23 +92,21 @@ enum Settlements {
     // MARK: Subscribers
 
     static func register(_ registrar: PluginRegistrar) throws {
-        try registrar.subscribe(Hooks.orderStatusChanged, name: "queue-cancellation") { event, scope in
-            guard event.status == .cancelled else { return }
+        let cancelled: @Sendable (OrderEvent) -> Bool = { $0.status == .cancelled }
+        try registrar.subscribe(Hooks.orderStatusChanged, name: "queue-cancellation", when: cancelled) { event, scope in
             try queue(.cancellation(event), scope)
         }
-        try registrar.subscribe(Hooks.orderStatusChanged, name: "settle-cancellation") { event, scope in
-            guard event.status == .cancelled else { return }
+        try registrar.subscribe(Hooks.orderStatusChanged, name: "settle-cancellation", when: cancelled) { event, scope in
             try settle(.cancellation(event), scope)
         }
         try registrar.subscribe(PaymentEvents.lateCapture, name: "settle-late-capture") { event, scope in
             try settle(.lateCapture(event), scope)
         }
-        try registrar.subscribe(Hooks.afterSalesApproved, name: "queue-after-sales-refund") { event, scope in
-            guard event.kind != .exchange, event.amount.minorUnits > 0 else { return }
+        let refunds: @Sendable (AfterSalesEvent) -> Bool = { $0.kind != .exchange && $0.amount.minorUnits > 0 }
+        try registrar.subscribe(Hooks.afterSalesApproved, name: "queue-after-sales-refund", when: refunds) { event, scope in
             try queue(.afterSales(event), scope)
         }
-        try registrar.subscribe(Hooks.afterSalesApproved, name: "settle-after-sales-refund") { event, scope in
-            guard event.kind != .exchange, event.amount.minorUnits > 0 else { return }
+        try registrar.subscribe(Hooks.afterSalesApproved, name: "settle-after-sales-refund", when: refunds) { event, scope in
             try settle(.afterSales(event), scope)
         }
     }

@@ -27,8 +27,8 @@ public final class ShippingPlugin: Plugin {
         try registrar.filter(Hooks.orderPlacing) { order, scope in
             try Slots.book(order, scope)
         }
-        try registrar.subscribe(Hooks.orderStatusChanged, name: "release-slot") { event, scope in
-            if event.status == .cancelled { try Slots.release(orderNumber: event.number, scope) }
+        try registrar.subscribe(Hooks.orderStatusChanged, name: "release-slot", when: { $0.status == .cancelled }) { event, scope in
+            try Slots.release(orderNumber: event.number, scope)
         }
     }
 }
