@@ -76,7 +76,7 @@ final class ReadCacheTests: XCTestCase {
         try kernel.perform("staff.revoke", input: ["email": .string(shop.clerk), "role": "clerk"],
                            context: try harness.context(as: shop.owner, shop: "north"))
         XCTAssertThrowsError(try show(token)) { XCTAssertEqual(($0 as? KernelError)?.code, .permissionDenied) }
-        XCTAssertNil(kernel.reusedAnswer("catalog.product.show", input: ["handle": "tea"], staffToken: token, shopCode: "north"))
+        XCTAssertNil(kernel.reusedAnswer("catalog.product.show", input: ["handle": "tea"], token: token, shopCode: "north"))
 
         // Sign-out ends the session for the cache too.
         let auditor = try kernel.signIn(email: shop.auditor, password: KernelHarness.password).token
@@ -88,9 +88,9 @@ final class ReadCacheTests: XCTestCase {
         let manager = try kernel.signIn(email: shop.manager, password: KernelHarness.password).token
         _ = try show(manager)
         _ = try show(manager)  // the first request after a commit (the sign-in) keeps nothing
-        XCTAssertNotNil(kernel.reusedAnswer("catalog.product.show", input: ["handle": "tea"], staffToken: manager, shopCode: "north"))
+        XCTAssertNotNil(kernel.reusedAnswer("catalog.product.show", input: ["handle": "tea"], token: manager, shopCode: "north"))
         harness.clock.advance(by: Double(SignInPolicy.sessionMillis / 1000) + 1)
-        XCTAssertNil(kernel.reusedAnswer("catalog.product.show", input: ["handle": "tea"], staffToken: manager, shopCode: "north"))
+        XCTAssertNil(kernel.reusedAnswer("catalog.product.show", input: ["handle": "tea"], token: manager, shopCode: "north"))
         XCTAssertThrowsError(try tokenContext(manager)) { XCTAssertEqual(($0 as? KernelError)?.code, .unauthenticated) }
     }
 
@@ -99,35 +99,35 @@ final class ReadCacheTests: XCTestCase {
         // Signed in first: a sign-in is a write, which would empty the cache.
         let auditor = try kernel.signIn(email: shop.auditor, password: KernelHarness.password).token
         let input: Value.Object = ["handle": "tea"]
-        XCTAssertNil(kernel.reusedAnswer("catalog.product.show", input: input, staffToken: clerk, shopCode: "north"),
+        XCTAssertNil(kernel.reusedAnswer("catalog.product.show", input: input, token: clerk, shopCode: "north"),
                      "nothing known yet: the host must take the ordinary path")
         // The first request after a commit (here the sign-ins) reads the database without
         // keeping anything; the next one fills the cache.
         _ = try show(clerk)
         let answer = try show(clerk)
-        XCTAssertTrue(kernel.reusedAnswer("catalog.product.show", input: input, staffToken: clerk, shopCode: "north") === answer)
+        XCTAssertTrue(kernel.reusedAnswer("catalog.product.show", input: input, token: clerk, shopCode: "north") === answer)
 
         // Another staff member of the shop, whose session and permissions are not known yet.
-        XCTAssertNil(kernel.reusedAnswer("catalog.product.show", input: input, staffToken: auditor, shopCode: "north"))
+        XCTAssertNil(kernel.reusedAnswer("catalog.product.show", input: input, token: auditor, shopCode: "north"))
         XCTAssertTrue(try show(auditor) === answer, "the answer does not depend on who asks: it is shared")
-        XCTAssertTrue(kernel.reusedAnswer("catalog.product.show", input: input, staffToken: auditor, shopCode: "north") === answer)
+        XCTAssertTrue(kernel.reusedAnswer("catalog.product.show", input: input, token: auditor, shopCode: "north") === answer)
 
         // Wrong token, wrong shop, bad input, a mutation, no token: never answered from memory.
-        XCTAssertNil(kernel.reusedAnswer("catalog.product.show", input: input, staffToken: "souk_nope", shopCode: "north"))
-        XCTAssertNil(kernel.reusedAnswer("catalog.product.show", input: input, staffToken: clerk, shopCode: "south"))
-        XCTAssertNil(kernel.reusedAnswer("catalog.product.show", input: ["handle": .int(5)], staffToken: clerk, shopCode: "north"))
-        XCTAssertNil(kernel.reusedAnswer("catalog.product.publish", input: input, staffToken: clerk, shopCode: "north"))
-        XCTAssertNil(kernel.reusedAnswer("catalog.product.show", input: input, staffToken: nil, shopCode: "north"))
+        XCTAssertNil(kernel.reusedAnswer("catalog.product.show", input: input, token: "souk_nope", shopCode: "north"))
+        XCTAssertNil(kernel.reusedAnswer("catalog.product.show", input: input, token: clerk, shopCode: "south"))
+        XCTAssertNil(kernel.reusedAnswer("catalog.product.show", input: ["handle": .int(5)], token: clerk, shopCode: "north"))
+        XCTAssertNil(kernel.reusedAnswer("catalog.product.publish", input: input, token: clerk, shopCode: "north"))
+        XCTAssertNil(kernel.reusedAnswer("catalog.product.show", input: input, token: nil, shopCode: "north"))
 
         // A staff member with no role in the shop is refused by `perform`, never by the cache.
         try harness.addStaff("outsider@north.test")
         let outsider = try kernel.signIn(email: "outsider@north.test", password: KernelHarness.password).token
         XCTAssertThrowsError(try show(outsider)) { XCTAssertEqual(($0 as? KernelError)?.code, .permissionDenied) }
-        XCTAssertNil(kernel.reusedAnswer("catalog.product.show", input: input, staffToken: outsider, shopCode: "north"))
+        XCTAssertNil(kernel.reusedAnswer("catalog.product.show", input: input, token: outsider, shopCode: "north"))
 
         // Errors are never kept: an unknown product is looked up again each time.
         XCTAssertThrowsError(try kernel.answer("catalog.product.show", input: ["handle": "nope"], context: try tokenContext(clerk)))
-        XCTAssertNil(kernel.reusedAnswer("catalog.product.show", input: ["handle": "nope"], staffToken: clerk, shopCode: "north"))
+        XCTAssertNil(kernel.reusedAnswer("catalog.product.show", input: ["handle": "nope"], token: clerk, shopCode: "north"))
     }
 
     func testReadsThatDoNotDeclareReuseAreNeverKept() throws {
@@ -142,6 +142,36 @@ final class ReadCacheTests: XCTestCase {
         _ = try show(clerk)
         try kernel.perform("plugin.disable", input: ["id": "catalog"], context: try harness.context(as: shop.owner, shop: "north"))
         XCTAssertThrowsError(try show(clerk)) { XCTAssertEqual(($0 as? KernelError)?.code, .pluginDisabled) }
-        XCTAssertNil(kernel.reusedAnswer("catalog.product.show", input: ["handle": "tea"], staffToken: clerk, shopCode: "north"))
+        XCTAssertNil(kernel.reusedAnswer("catalog.product.show", input: ["handle": "tea"], token: clerk, shopCode: "north"))
+    }
+
+    func testStorefrontReadsReuseAnswersForAnonymousVisitorsAndGuestSessions() throws {
+        let manager = try harness.context(as: shop.manager, shop: "north")
+        try kernel.perform("catalog.sku.add", input: ["product": "tea", "code": "TEA-1", "price": 450], context: manager)
+        let anonymous = try kernel.shopperContext(token: nil, shopCode: "north")
+        let guestToken = try XCTUnwrap(kernel.perform("storefront.session.start", context: anonymous)["token"]?.stringValue)
+        func show(_ token: String?) throws -> Answer {
+            try kernel.answer("storefront.products.show", input: ["product": "tea"],
+                              context: try kernel.shopperContext(token: token, shopCode: "north"))
+        }
+        _ = try show(guestToken)
+        let first = try show(guestToken)
+        XCTAssertEqual(first.value["skus"], [["code": "TEA-1", "price": ["amount": 450, "currency": "EUR", "display": "4.50 EUR"]]])
+        XCTAssertTrue(try show(nil) === first, "one answer for every shopper: it depends on the shop's data alone")
+        XCTAssertTrue(kernel.reusedAnswer("storefront.products.show", input: ["product": "tea"], token: guestToken, shopCode: "north") === first)
+        XCTAssertTrue(kernel.reusedAnswer("storefront.products.show", input: ["product": "tea"], token: nil, shopCode: "north") === first)
+        XCTAssertNil(kernel.reusedAnswer("storefront.products.show", input: ["product": "tea"], token: "shopper_unknown", shopCode: "north"))
+        let staff = try kernel.signIn(email: shop.clerk, password: KernelHarness.password).token
+        XCTAssertNil(kernel.reusedAnswer("storefront.products.show", input: ["product": "tea"], token: staff, shopCode: "north"),
+                     "a staff token never reads the storefront")
+
+        // The guest signs out: the session is gone for the cache too.
+        try kernel.perform("storefront.session.end", context: try kernel.shopperContext(token: guestToken, shopCode: "north"))
+        XCTAssertNil(kernel.reusedAnswer("storefront.products.show", input: ["product": "tea"], token: guestToken, shopCode: "north"))
+        XCTAssertThrowsError(try show(guestToken)) { XCTAssertEqual(($0 as? KernelError)?.code, .unauthenticated) }
+
+        // Unlisting the product takes it off the storefront at once.
+        try kernel.perform("catalog.product.unpublish", input: ["handle": "tea"], context: manager)
+        XCTAssertThrowsError(try show(nil)) { XCTAssertEqual(($0 as? KernelError)?.code, .notFound) }
     }
 }

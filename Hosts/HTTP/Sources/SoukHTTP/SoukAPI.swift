@@ -113,8 +113,8 @@ public final class SoukAPI: HTTPHandler, @unchecked Sendable {
 
     // MARK: Answers from memory
 
-    /// Called on the I/O thread: `/healthz`, and staff or anonymous storefront reads whose
-    /// answer, session, shop and permissions the kernel holds in its read cache for the
+    /// Called on the I/O thread: `/healthz`, and staff or storefront reads whose answer,
+    /// session, shop and permissions the kernel holds in its read cache for the
     /// database as it is now (`Kernel.reusedAnswer`). Anything else, refusals included,
     /// goes to the workers and `handle`.
     public func respondWithoutWaiting(_ request: HTTPRequest) -> HTTPResponse? {
@@ -127,9 +127,8 @@ public final class SoukAPI: HTTPHandler, @unchecked Sendable {
         guard !Self.hasEmptySegment(request.path),
               case .success(let match) = routes.match(method: request.method, path: request.path.dropFirst(4)),
               !match.operation.mutates,
-              !(token?.hasPrefix(ShopperSession.tokenPrefix) ?? false),
               let input = try? RequestInput.decode(request, for: match.operation),
-              let answer = kernel.reusedAnswer(match.operation.name, input: input, staffToken: token, shopCode: match.shopCode)
+              let answer = kernel.reusedAnswer(match.operation.name, input: input, token: token, shopCode: match.shopCode)
         else { return nil }
         return finish(success(answer, of: match.operation, request: request), request, started: started)
     }

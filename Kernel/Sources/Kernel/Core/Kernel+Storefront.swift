@@ -8,31 +8,55 @@ extension Kernel {
                                idempotencyKey: String? = nil) throws -> OperationContext {
         let now = clock.millis
         let version = readCache.begin()
+        let correlation = correlationID ?? SecureRandom.token(prefix: "req_", byteCount: 8)
+        // While the database is unchanged, the shop and the session come from the read cache.
+        if let version, let shop = readCache.shop(code: shopCode, version: version) {
+            if token == nil {
+                return try shopperContext(shop: shop, session: nil, token: nil, now: now, correlationID: correlation,
+                                          idempotencyKey: idempotencyKey)
+            }
+            if let token, let session = readCache.shopperSession(token: token, version: version) {
+                return try shopperContext(shop: shop, session: session, token: token, now: now, correlationID: correlation,
+                                          idempotencyKey: idempotencyKey)
+            }
+        }
         return try store.read { tx in
             let shop = try self.shop(code: shopCode, in: tx)
             if let version { readCache.remember(shop: shop, version: version) }
-            var context = OperationContext(shop: shop, actor: .anonymous, permissions: ShopperPermission.anonymous,
-                                           correlationID: correlationID ?? SecureRandom.token(prefix: "req_", byteCount: 8),
-                                           idempotencyKey: idempotencyKey, clock: clock)
-            guard let token else { return context }
-            guard let row = try tx.query("SELECT id, shop_id, customer_id, expires_at FROM souk_shopper_sessions WHERE token_hash = ?",
-                                         [SHA256.hex(token)]).first, try row.int64("expires_at") > now else {
-                throw KernelError(.unauthenticated, "the storefront token is unknown or expired; start a new session or sign in again")
+            var session: ReadCache.ShopperSessionEntry?
+            if let token, let row = try tx.query("SELECT id, shop_id, customer_id, expires_at FROM souk_shopper_sessions WHERE token_hash = ?",
+                                                 [SHA256.hex(token)]).first {
+                session = ReadCache.ShopperSessionEntry(id: try row.int64("id"), shopID: try row.int64("shop_id"),
+                                                        customerID: try row.optionalInt("customer_id").map(Int64.init),
+                                                        expiresAt: try row.int64("expires_at"))
+                if let version { readCache.remember(shopperToken: token, session!, version: version) }
             }
-            guard try row.int64("shop_id") == shop.id else {
-                throw KernelError(.unauthenticated, "the storefront token belongs to another shop, not '\(shopCode)'")
-            }
-            let session = try row.int64("id")
-            context.shopperSessionID = session
-            if let customer = try row.optionalInt("customer_id").map(Int64.init) {
-                context.actor = .customer(id: customer)
-                context.permissions = ShopperPermission.customer
-            } else {
-                context.actor = .guest(session: session)
-                context.permissions = ShopperPermission.guest
-            }
-            return context
+            return try shopperContext(shop: shop, session: session, token: token, now: now, correlationID: correlation,
+                                      idempotencyKey: idempotencyKey)
         }
+    }
+
+    /// The context for `token`'s session (nil when the token matched none) in `shop`.
+    func shopperContext(shop: ShopRef, session: ReadCache.ShopperSessionEntry?, token: String?, now: Int64,
+                        correlationID: String, idempotencyKey: String?) throws -> OperationContext {
+        var context = OperationContext(shop: shop, actor: .anonymous, permissions: ShopperPermission.anonymous,
+                                       correlationID: correlationID, idempotencyKey: idempotencyKey, clock: clock)
+        guard token != nil else { return context }
+        guard let session, session.expiresAt > now else {
+            throw KernelError(.unauthenticated, "the storefront token is unknown or expired; start a new session or sign in again")
+        }
+        guard session.shopID == shop.id else {
+            throw KernelError(.unauthenticated, "the storefront token belongs to another shop, not '\(shop.code)'")
+        }
+        context.shopperSessionID = session.id
+        if let customer = session.customerID {
+            context.actor = .customer(id: customer)
+            context.permissions = ShopperPermission.customer
+        } else {
+            context.actor = .guest(session: session.id)
+            context.permissions = ShopperPermission.guest
+        }
+        return context
     }
 }
 

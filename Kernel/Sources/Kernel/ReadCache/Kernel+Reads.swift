@@ -50,13 +50,14 @@ extension Kernel {
 
     /// For a host thread that must never wait (an HTTP event loop): the answer of the read
     /// `name` when everything it needs is already in the read cache and the database has not
-    /// changed since: the staff session of `staffToken` (or, for a storefront read, no token:
-    /// an anonymous visitor), the shop, the permissions, the shop's plugins and the answer.
+    /// changed since: the session of `token` (a staff token for back-office reads; for
+    /// storefront reads a shopper token, or none for an anonymous visitor), the shop, the
+    /// permissions, the shop's plugins and the answer.
     /// nil in every other case, refusals included: the host then calls `context` and
     /// `answer` as usual, which read the database, audit denials and fill the cache.
     ///
     /// Touches the database only to probe its version. Runs every check `perform` runs.
-    public func reusedAnswer(_ name: String, input raw: Value.Object, staffToken: String?, shopCode: String?) -> Answer? {
+    public func reusedAnswer(_ name: String, input raw: Value.Object, token: String?, shopCode: String?) -> Answer? {
         guard let operation = operations[name], !operation.mutates, let version = readCache.begin() else { return nil }
         let now = clock.millis
         var shop: ShopRef?
@@ -67,7 +68,8 @@ extension Kernel {
         var context: OperationContext
         switch operation.audience {
         case .staff:
-            guard let staffToken, let staff = readCache.staff(token: staffToken, version: version, now: now) else { return nil }
+            guard let token, !token.hasPrefix(ShopperSession.tokenPrefix),
+                  let staff = readCache.staff(token: token, version: version, now: now) else { return nil }
             var permissions: Set<Permission> = []
             if let shop, !staff.isOperator {
                 guard let known = readCache.permissions(staffID: staff.id, shopID: shop.id, version: version) else { return nil }
@@ -76,9 +78,17 @@ extension Kernel {
             context = OperationContext(shop: shop, actor: staff.actor, permissions: permissions, isOperator: staff.isOperator,
                                        correlationID: "", clock: clock)
         case .shopper:
-            guard staffToken == nil, let shop else { return nil }
-            context = OperationContext(shop: shop, actor: .anonymous, permissions: ShopperPermission.anonymous,
-                                       correlationID: "", clock: clock)
+            guard let shop else { return nil }
+            var session: ReadCache.ShopperSessionEntry?
+            if let token {
+                guard token.hasPrefix(ShopperSession.tokenPrefix),
+                      let known = readCache.shopperSession(token: token, version: version) else { return nil }
+                session = known
+            }
+            // Refusals (expired, another shop's token) are left to the ordinary path.
+            guard let built = try? shopperContext(shop: shop, session: session, token: token, now: now, correlationID: "",
+                                                  idempotencyKey: nil) else { return nil }
+            context = built
         case .integration:
             return nil
         }

@@ -16,6 +16,14 @@ final class ReadCache: @unchecked Sendable {
         let expiresAt: Int64
     }
 
+    /// A storefront session as stored (the token is the key).
+    struct ShopperSessionEntry {
+        let id: Int64
+        let shopID: Int64
+        let customerID: Int64?
+        let expiresAt: Int64
+    }
+
     struct PermissionKey: Hashable {
         let staffID: Int64
         let shopID: Int64
@@ -41,6 +49,7 @@ final class ReadCache: @unchecked Sendable {
     private var version: Int64 = .min
     private var staff: [String: StaffEntry] = [:]
     private var shops: [String: ShopRef] = [:]
+    private var shopperSessions: [String: ShopperSessionEntry] = [:]
     private var permissions: [PermissionKey: Set<Permission>] = [:]
     private var enabledPlugins: [Int64: Set<String>] = [:]
     private var answers: [AnswerKey: AnswerEntry] = [:]
@@ -73,6 +82,7 @@ final class ReadCache: @unchecked Sendable {
             version = current
             staff.removeAll(keepingCapacity: true)
             shops.removeAll(keepingCapacity: true)
+            shopperSessions.removeAll(keepingCapacity: true)
             permissions.removeAll(keepingCapacity: true)
             enabledPlugins.removeAll(keepingCapacity: true)
             answers.removeAll(keepingCapacity: true)
@@ -84,6 +94,11 @@ final class ReadCache: @unchecked Sendable {
 
     func staff(token: String, version: Int64, now: Int64) -> StaffAccount? {
         read(version) { staff[token] }.flatMap { $0.expiresAt > now ? $0.staff : nil }
+    }
+
+    /// Expiry is the caller's to check: an expired session is refused, not looked up again.
+    func shopperSession(token: String, version: Int64) -> ShopperSessionEntry? {
+        read(version) { shopperSessions[token] }
     }
 
     func shop(code: String, version: Int64) -> ShopRef? {
@@ -113,6 +128,13 @@ final class ReadCache: @unchecked Sendable {
 
     func remember(token: String, _ entry: StaffEntry, version: Int64) {
         write(version) { if staff.count >= Self.identityLimit { staff.removeAll() }; staff[token] = entry }
+    }
+
+    func remember(shopperToken token: String, _ entry: ShopperSessionEntry, version: Int64) {
+        write(version) {
+            if shopperSessions.count >= Self.identityLimit { shopperSessions.removeAll() }
+            shopperSessions[token] = entry
+        }
     }
 
     func remember(shop: ShopRef, version: Int64) {
