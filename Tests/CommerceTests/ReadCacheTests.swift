@@ -132,8 +132,8 @@ final class ReadCacheTests: XCTestCase {
 
     func testReadsThatDoNotDeclareReuseAreNeverKept() throws {
         let clerk = try kernel.signIn(email: shop.clerk, password: KernelHarness.password).token
-        let first = try kernel.answer("catalog.product.list", context: try tokenContext(clerk))
-        XCTAssertFalse(try kernel.answer("catalog.product.list", context: try tokenContext(clerk)) === first)
+        let first = try kernel.answer("catalog.category.list", context: try tokenContext(clerk))
+        XCTAssertFalse(try kernel.answer("catalog.category.list", context: try tokenContext(clerk)) === first)
         XCTAssertEqual(kernel.reusableAnswerCount, 0)
     }
 
@@ -173,5 +173,24 @@ final class ReadCacheTests: XCTestCase {
         // Unlisting the product takes it off the storefront at once.
         try kernel.perform("catalog.product.unpublish", input: ["handle": "tea"], context: manager)
         XCTAssertThrowsError(try show(nil)) { XCTAssertEqual(($0 as? KernelError)?.code, .notFound) }
+    }
+
+    func testABrowsedListChangesWhenAnyProductsScheduleComesDue() throws {
+        let manager = try harness.context(as: shop.manager, shop: "north")
+        try kernel.perform("catalog.sku.add", input: ["product": "tea", "code": "TEA-1", "price": 450], context: manager)
+        try kernel.perform("catalog.product.create", input: ["handle": "mooncake", "title": "Mooncake"], context: manager)
+        try kernel.perform("catalog.sku.add", input: ["product": "mooncake", "code": "MOON-1", "price": 800], context: manager)
+        let opens = harness.clock.millis + 3_600_000
+        try kernel.perform("catalog.product.schedule", input: ["handle": "mooncake", "list_at": .string(Validation.isoString(millis: opens))],
+                           context: manager)
+        func browse() throws -> [String] {
+            try kernel.answer("storefront.products.list", context: try kernel.shopperContext(token: nil, shopCode: "north"))
+                .value["items"]!.arrayValue!.map { $0["handle"]!.stringValue! }
+        }
+        XCTAssertEqual(try browse(), ["tea"])
+        XCTAssertEqual(try browse(), ["tea"])
+        XCTAssertGreaterThan(kernel.readCacheStats.answerHits, 0, "kept while nothing changes")
+        harness.clock.advance(by: 2 * 3600)
+        XCTAssertEqual(try browse(), ["tea", "mooncake"], "the mooncake's listing window opened: no write needed")
     }
 }

@@ -145,6 +145,17 @@ enum Products {
         return .object(object)
     }
 
+    /// The next moment any product of the shop starts or stops being listed by its
+    /// schedule: until then, which products are "listed now" changes only by writes.
+    static func nextListingChange(after now: Int64, _ db: ShopDatabase) throws -> Int64? {
+        try db.query("""
+            SELECT MIN(t) AS next FROM (
+                SELECT list_at AS t FROM catalog_products WHERE shop_id = :shop AND list_at > :now
+                UNION ALL
+                SELECT unlist_at AS t FROM catalog_products WHERE shop_id = :shop AND unlist_at > :now)
+            """, ["now": now]).first?.optionalInt("next").map(Int64.init)
+    }
+
     static func tags(of productID: Int64, _ db: ShopDatabase) throws -> [String] {
         try db.query("SELECT tag FROM catalog_product_tags WHERE shop_id = :shop AND product_id = :product ORDER BY tag",
                      ["product": productID]).map { try $0.string("tag") }

@@ -118,6 +118,8 @@ enum ProductOperations {
         ],
         permission: "catalog.read", mutates: false
     ) { scope in
+        // `listed_now` and the `listed` filter move with the clock only at scheduled changes.
+        scope.answerIsReusable(until: try Products.nextListingChange(after: scope.now, try scope.db))
         var search = try ProductSearch(scope)
         if let listed = scope.input.values["listed"]?.boolValue {
             search.conditions.append(listed ? Product.listedNowSQL : "NOT \(Product.listedNowSQL)")

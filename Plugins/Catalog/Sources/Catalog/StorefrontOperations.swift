@@ -22,6 +22,9 @@ enum StorefrontOperations {
         permission: ShopperPermission.browse, mutates: false, audience: .shopper
     ) { scope in
         let limit = try scope.input.limit(default: 24, max: 100)
+        // What is on sale changes by writes, and by the clock at the next scheduled listing
+        // change of any product: reusable until then.
+        scope.answerIsReusable(until: try Products.nextListingChange(after: scope.now, try scope.db))
         var search = try ProductSearch(scope)
         search.conditions.append(visibleSQL)
         search.parameters["now"] = scope.now
