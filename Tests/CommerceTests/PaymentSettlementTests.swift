@@ -160,30 +160,48 @@ final class PaymentSettlementTests: XCTestCase {
         XCTAssertEqual(shown["refunded"]?["amount"], 400)
         XCTAssertEqual(shown["authorized"]?["amount"], 400, "the uncaptured 500 is no longer held")
         XCTAssertEqual(shown["attempts"]?.arrayValue?.suffix(2).map { $0["action"] }, ["refund", "void"])
+        XCTAssertEqual(shown["settlements"]?.arrayValue?.compactMap { $0["source"]?.stringValue }.sorted(),
+                       ["cancel:\(number)", "release:\(number)"])
+        XCTAssertEqual(shown["refund_pending"]?["amount"], 0)
         XCTAssertEqual(gateway.asked(.refund).map(\.amount.minorUnits), [400])
         XCTAssertEqual(gateway.asked(.void).map(\.amount.minorUnits), [500])
-        XCTAssertEqual(gateway.asked(.void).first?.idempotencyKey, "settlement-\(try XCTUnwrap(ctx(.owner).shop?.id))-cancel:\(number)-release")
+        XCTAssertEqual(gateway.asked(.void).first?.idempotencyKey, "settlement-\(try XCTUnwrap(ctx(.owner).shop?.id))-release:\(number)")
         XCTAssertThrowsError(try perform("payment.capture", ["order": .string(number), "idempotency_key": "cap-more"], as: .finance))
         let reconcile = try perform("payment.reconcile", [:], as: .auditor)
         XCTAssertEqual(reconcile["reconciled"], true, JSON.encode(reconcile))
     }
 
-    func testAFailedReleaseIsRetriedWithTheSameKeysAndRefundsOnce() throws {
+    func testAReleaseTheGatewayRefusesNeverHoldsBackTheRefund() throws {
         let number = try order(capture: false)
         try perform("payment.capture", ["order": .string(number), "amount": 400, "idempotency_key": "cap-part"], as: .finance)
-        gateway.answer(.void, with: [.declined(reason: "gateway busy")])
+        gateway.answer(.void, with: [.declined(reason: "no void after a partial capture")])
         try perform("orders.cancel", ["order": .string(number)], as: .manager)
-        XCTAssertEqual(try payment(number)["refunded"]?["amount"], 0, "the refund rolled back with the failed release")
-        XCTAssertEqual(try outbox().count, 1, "the settlement waits in the outbox")
+
+        let shown = try payment(number)
+        XCTAssertEqual(shown["status"], "refunded", "the refund went through on its own")
+        XCTAssertEqual(shown["refunded"]?["amount"], 400)
+        XCTAssertEqual(shown["authorized"]?["amount"], 900, "the gateway keeps the hold until it lapses")
+        let release = try XCTUnwrap(shown["settlements"]?.arrayValue?.first { $0["source"] == .string("release:\(number)") })
+        XCTAssertEqual(release["status"], "nothing_to_do")
+        XCTAssertEqual(release["note"], "testpay declined to release 5.00 EUR early (no void after a partial capture); the hold lapses when the authorization expires")
+        XCTAssertEqual(gateway.asked(.refund).count, 1)
+        XCTAssertEqual(try outbox().count, 0, "a refusal is final: nothing to retry")
+    }
+
+    func testAReleaseThatTimesOutIsRetriedAlone() throws {
+        let number = try order(capture: false)
+        try perform("payment.capture", ["order": .string(number), "amount": 400, "idempotency_key": "cap-part"], as: .finance)
+        gateway.answer(.void, with: [.timedOut])
+        try perform("orders.cancel", ["order": .string(number)], as: .manager)
+        XCTAssertEqual(try payment(number)["refunded"]?["amount"], 400, "the refund is not held back")
+        XCTAssertEqual(try outbox().count, 1, "the release waits in the outbox")
 
         harness.clock.advance(by: 3600)
         _ = kernel.deliverPendingEvents()
-        let shown = try payment(number)
-        XCTAssertEqual(shown["status"], "refunded")
-        XCTAssertEqual(shown["refunded"]?["amount"], 400)
-        let refunds = gateway.asked(.refund)
-        XCTAssertEqual(refunds.count, 2, "asked again on the retry...")
-        XCTAssertEqual(Set(refunds.map(\.idempotencyKey)).count, 1, "...with the same key, so a real gateway refunds once")
+        XCTAssertEqual(try payment(number)["authorized"]?["amount"], 400)
+        XCTAssertEqual(gateway.asked(.refund).count, 1, "the refund is never asked again")
+        XCTAssertEqual(gateway.asked(.void).count, 2)
+        XCTAssertEqual(Set(gateway.asked(.void).map(\.idempotencyKey)).count, 1, "the retry sends the same key")
         XCTAssertEqual(try outbox().count, 0)
     }
 

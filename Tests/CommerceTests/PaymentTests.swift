@@ -545,6 +545,21 @@ final class PaymentTests: XCTestCase {
         XCTAssertEqual(try perform("payment.show", ["order": .string(order)], as: .clerk)["refunded"]?["amount"], 900)
     }
 
+    func testALateConfirmationOfACardAuthorizedAtOnceAndVoidedMovesNothing() throws {
+        let order = try place()
+        let authorized = try authorize(order, key: "a1")
+        let reference = try XCTUnwrap(authorized["payment"]?["reference"]?.stringValue)
+        try perform("orders.cancel", ["order": .string(order)], as: .manager)
+        XCTAssertEqual(try perform("payment.show", ["order": .string(order)], as: .clerk)["status"], "voided")
+        // The gateway's (re)sent confirmation of the original authorization is not a capture.
+        let result = try webhook(signed(reference: reference, event: "payment.succeeded", amount: 900))
+        XCTAssertEqual(result["result"], "ignored")
+        let shown = try perform("payment.show", ["order": .string(order)], as: .clerk)
+        XCTAssertEqual(shown["status"], "voided")
+        XCTAssertEqual(shown["captured"]?["amount"], 0)
+        XCTAssertEqual(try count("payment_settlements"), 1, "only the cancellation's void")
+    }
+
     func testFailedWebhookLeavesTheOrderPendingPaymentAndRetryable() throws {
         let order = try place()
         let reference = try XCTUnwrap(authorize(order, card: Self.pending, key: "p1")["payment"]?["reference"]?.stringValue)

@@ -32,8 +32,15 @@ extension Kernel {
             // The subscribers it was queued for (all of the event's, for rows written before
             // outbox rows named them).
             let named = (try? row.optionalString("subscribers")).flatMap { $0 }.map { Set($0.split(separator: "\n").map(String.init)) }
-            let targets = hooks.handlers(.event, event).filter { named?.contains($0.subscriberID) ?? true }
+            let loaded = hooks.handlers(.event, event)
+            let targets = loaded.filter { named?.contains($0.subscriberID) ?? true }
             var lastError: String?
+            // A subscriber the event was queued for whose plugin is not loaded now (it failed
+            // to load, or was removed) keeps the event pending, then parks it as failed where
+            // `outbox list` shows it: never marked delivered behind its back.
+            if let missing = named?.subtracting(loaded.map(\.subscriberID)).sorted().first {
+                lastError = "\(missing): not loaded in this process (is its plugin installed and loading?)"
+            }
             var markedDelivered = false
             for (index, entry) in targets.enumerated() {
                 guard let handler = entry.handler as? EventHandler else { continue }

@@ -102,9 +102,7 @@ public final class PluginRegistrar: @unchecked Sendable {
         try subscribe(event, name: name, interest: interest, handler)
     }
 
-    /// Subscribes to every event of `event`'s name. (Kept as its own function, not as a
-    /// default `when`, so that plugins built before `when` existed still load: their binary
-    /// calls this symbol.)
+    /// Subscribes to every event of `event`'s name.
     @discardableResult
     public func subscribe<P>(_ event: EventHook<P>, name: String,
                              _ handler: @escaping @Sendable (P, OperationScope) throws -> Void) throws -> HookToken {
@@ -114,6 +112,10 @@ public final class PluginRegistrar: @unchecked Sendable {
     private func subscribe<P>(_ event: EventHook<P>, name: String, interest: (@Sendable (P) -> Bool)?,
                               _ handler: @escaping @Sendable (P, OperationScope) throws -> Void) throws -> HookToken {
         try checkOpen()
+        // Outbox rows list their subscribers one per line: names are kept code-like.
+        guard !name.isEmpty, name.utf8.allSatisfy({ (0x61...0x7A).contains($0) || (0x30...0x39).contains($0) || $0 == 0x2D || $0 == 0x5F }) else {
+            throw KernelError.invalid("name", "subscriber name '\(name)' must be lower-case letters, digits, '-' or '_'")
+        }
         let id = pluginID
         let subscriber = "\(pluginID).\(name)"
         let token = bus.reserveToken()
@@ -122,6 +124,9 @@ public final class PluginRegistrar: @unchecked Sendable {
             // Stored erased: delivery reads the payload back from the outbox as JSON text.
             let erased: EventHandler = { json, scope in
                 let payload = try JSONDecoder().decode(P.self, from: Data(json.utf8))
+                // Asked again here: rows queued before rows named their subscribers (and any
+                // drift between a row and the subscribers loaded now) reach every subscriber.
+                guard interest?(payload) ?? true else { return }
                 try handler(payload, scope)
             }
             try bus.add(token: token, kind: .event, name: event.name, payload: P.self, pluginID: id, priority: 0,

@@ -22,6 +22,15 @@ enum Attempts {
                   "actor": scope.context.actor.description, "now": scope.now])
     }
 
+    /// The outcome of the payment's latest attempt of `action`, if any.
+    static func lastOutcome(of action: Action, _ payment: PaymentRecord, _ scope: OperationScope) throws -> Outcome.Kind? {
+        guard let id = payment.id else { return nil }
+        return try scope.db.query("""
+            SELECT outcome FROM payment_attempts WHERE shop_id = :shop AND payment_id = :payment AND action = :action
+            ORDER BY id DESC LIMIT 1
+            """, ["payment": id, "action": action.rawValue]).first.flatMap { Outcome.Kind(rawValue: try $0.string("outcome")) }
+    }
+
     /// The payment's attempts, oldest first, as hosts show them.
     static func list(payment: PaymentRecord, _ scope: OperationScope) throws -> [Value] {
         guard let id = payment.id else { return [] }

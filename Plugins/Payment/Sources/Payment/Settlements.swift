@@ -25,13 +25,14 @@ import Kernel
 ///   nothing is written, the outbox keeps the error and retries. A settled row is never
 ///   settled again, so a redelivered event moves no money.
 enum Settlements {
-    enum Kind: String, Sendable { case cancellation, afterSales = "after_sales" }
+    enum Kind: String, Sendable { case cancellation, afterSales = "after_sales", release }
     enum Status: String, Sendable { case pending, settled, nothingToDo = "nothing_to_do" }
 
     /// What asks for money back.
     struct Source: Sendable {
         let kind: Kind
-        /// Unique in the shop: `cancel:NUMBER`, `late:REFERENCE` or `aftersales:REQUEST`.
+        /// Unique in the shop: `cancel:NUMBER`, `late:REFERENCE`, `release:NUMBER` or
+        /// `aftersales:REQUEST`.
         let key: String
         let order: String
         let requestID: Int64?
@@ -47,6 +48,11 @@ enum Settlements {
             Source(kind: .cancellation, key: "late:\(event.reference)", order: event.orderNumber, requestID: nil, asked: nil)
         }
 
+        /// The uncaptured rest of a partly captured authorization, when its order is cancelled.
+        static func release(_ event: OrderEvent) -> Source {
+            Source(kind: .release, key: "release:\(event.number)", order: event.number, requestID: nil, asked: nil)
+        }
+
         static func afterSales(_ event: AfterSalesEvent) -> Source {
             afterSales(request: event.requestID, order: event.orderNumber, amount: event.amount.minorUnits)
         }
@@ -58,6 +64,7 @@ enum Settlements {
         var describe: String {
             switch kind {
             case .cancellation: return "order \(order) cancelled"
+            case .release: return "order \(order) cancelled: the uncaptured rest of the authorization released"
             case .afterSales: return "after-sales request \(requestID ?? 0) approved"
             }
         }
@@ -67,9 +74,6 @@ enum Settlements {
     struct Plan: Sendable {
         let action: Attempts.Action
         let amount: Int64
-        /// After a refund, the part of the authorization never captured, to void so that the
-        /// card is no longer held for it (a cancelled order after a partial capture).
-        var release: Int64 = 0
     }
 
     struct Settlement: Sendable {
@@ -98,6 +102,14 @@ enum Settlements {
         }
         try registrar.subscribe(Hooks.orderStatusChanged, name: "settle-cancellation", when: cancelled) { event, scope in
             try settle(.cancellation(event), scope)
+        }
+        // The uncaptured rest of a partly captured authorization: a settlement of its own, so
+        // that a gateway refusing it never holds back (or rolls back) the cancellation's refund.
+        try registrar.subscribe(Hooks.orderStatusChanged, name: "queue-release", when: cancelled) { event, scope in
+            try queue(.release(event), scope)
+        }
+        try registrar.subscribe(Hooks.orderStatusChanged, name: "settle-release", when: cancelled) { event, scope in
+            try settle(.release(event), scope)
         }
         try registrar.subscribe(PaymentEvents.lateCapture, name: "settle-late-capture") { event, scope in
             try settle(.lateCapture(event), scope)
@@ -128,9 +140,11 @@ enum Settlements {
             // (Should the gateway confirm it anyway, the webhook refunds it: `lateCapture`.)
             if payment.status == .pending { return Plan(action: .void, amount: payment.amount) }
             guard [.authorized, .captured, .partiallyRefunded].contains(payment.status), payment.refundable > 0 else { return nil }
-            // Partly captured: what was taken goes back and the rest of the hold is released.
-            let release = payment.status == .authorized ? payment.capturable : 0
-            return Plan(action: .refund, amount: payment.refundable, release: release)
+            return Plan(action: .refund, amount: payment.refundable)
+        case .release:
+            // Partly captured: the refund is the cancellation's; this frees the rest of the hold.
+            guard payment.captured > 0, payment.capturable > 0 else { return nil }
+            return Plan(action: .void, amount: payment.capturable)
         case .afterSales:
             guard [.captured, .partiallyRefunded].contains(payment.status), payment.refundable > 0 else { return nil }
             // Orders' books (refunds approved so far, this one included) are the target: what
@@ -150,7 +164,7 @@ enum Settlements {
         if let existing = try find(source.key, scope) { return existing }
         guard let payment = try PaymentRecord.find(order: source.order, scope) else { return nil }
         let plan = try plan(source, payment, scope)
-        if plan == nil && source.kind == .cancellation { return nil }
+        if plan == nil && source.kind != .afterSales { return nil }
         let note = plan == nil ? try nothingLeft(payment, source, scope) : nil
         try scope.db.execute("""
             INSERT INTO payment_settlements (shop_id, source, kind, order_number, request_id, amount, status, note, created_at, updated_at)
@@ -196,34 +210,32 @@ enum Settlements {
         let outcome = Outcome(provider.perform(PaymentRequest(action: requestAction, amount: payment.money(plan.amount),
                                                               orderNumber: source.order, reference: payment.reference,
                                                               instrument: nil, idempotencyKey: key)))
-        try requireApproved(outcome, plan.action, plan.amount, payment, source)
-        // The release is asked after the refund, with a key of its own. Should it fail, this
-        // transaction rolls back and the retry asks both again with the same keys: a gateway
-        // that dedups on keys refunds once.
-        var release: Outcome?
-        if plan.release > 0 {
-            let asked = Outcome(provider.perform(PaymentRequest(action: .void, amount: payment.money(plan.release),
-                                                                orderNumber: source.order, reference: payment.reference,
-                                                                instrument: nil, idempotencyKey: key + "-release")))
-            try requireApproved(asked, .void, plan.release, payment, source)
-            release = asked
+        if source.kind == .release, outcome.kind == .declined {
+            // Not money that moves: a gateway that will not release the rest early (some
+            // refuse after a partial capture) lets the hold lapse when it expires. Retrying
+            // would not change its mind.
+            let note = "\(payment.method) declined to release \(payment.money(plan.amount)) early\(outcome.reason.map { " (\($0))" } ?? ""); the hold lapses when the authorization expires"
+            try Attempts.append(payment: payment, action: .void, amount: plan.amount, key: key, outcome: outcome, reason: source.describe, scope)
+            try mark(settlement, .nothingToDo, plan: plan, reference: nil, note: note, scope)
+            scope.audit(entity: "payment:\(source.order)", change: [
+                "action": "settlement", "source": .string(source.key), "status": .string(Status.nothingToDo.rawValue), "reason": .string(note),
+            ])
+            return
         }
+        try requireApproved(outcome, plan.action, plan.amount, payment, source)
         var updated = payment
-        switch plan.action {
-        case .void:
+        switch (source.kind, plan.action) {
+        case (.release, _):
+            updated.authorized = updated.captured  // nothing more can be captured; the status stays
+        case (_, .void):
             updated.status = .voided
         default:
             updated.refunded += plan.amount
-            if release != nil { updated.authorized = updated.captured }  // nothing more can be captured
             updated.status = updated.refunded == updated.captured ? .refunded : .partiallyRefunded
         }
         try updated.save(scope)
         try Attempts.append(payment: updated, action: plan.action, amount: plan.amount, key: key, outcome: outcome,
                             reason: source.describe, scope)
-        if let release {
-            try Attempts.append(payment: updated, action: .void, amount: plan.release, key: key + "-release", outcome: release,
-                                reason: "\(source.describe): the uncaptured rest of the authorization released", scope)
-        }
         try mark(settlement, .settled, plan: plan, reference: outcome.reference, note: nil, scope)
         ChargeOperations.audit(plan.action, amount: plan.amount, key: key, outcome: outcome, updated, source: source.key, scope)
     }
@@ -311,7 +323,8 @@ enum Settlements {
     /// What is queued to go back and not yet settled.
     static func pendingAmount(order number: String, _ scope: OperationScope) throws -> Int64 {
         try scope.db.query("""
-            SELECT COALESCE(SUM(amount), 0) AS n FROM payment_settlements WHERE shop_id = :shop AND order_number = :number AND status = 'pending'
+            SELECT COALESCE(SUM(amount), 0) AS n FROM payment_settlements
+            WHERE shop_id = :shop AND order_number = :number AND status = 'pending' AND kind <> 'release'
             """, ["number": number])[0].int64("n")
     }
 }

@@ -55,8 +55,11 @@ enum WebhookOperations {
                 """)
         }
 
-        // Voided at its order's cancellation while the gateway had not confirmed it yet.
+        // Voided at its order's cancellation while the gateway had not confirmed it yet: its
+        // authorization was answered `pending` (a card authorized at once and voided later is
+        // not this case, and a late confirmation of it moves nothing).
         let calledOff = try payment.status == .voided && payment.captured == 0
+            && Attempts.lastOutcome(of: .authorize, payment, scope) == .pending
             && OrderLookup.order(payment.orderNumber, scope).isCancelled
         var updated = payment
         var result = "ignored"
