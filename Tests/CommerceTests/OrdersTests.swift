@@ -17,7 +17,9 @@ final class TablePricing: Plugin {
     func register(_ registrar: PluginRegistrar) throws {
         try registrar.filter(Hooks.checkoutPrice, priority: -100) { cart, _ in
             for index in cart.lines.indices {
-                guard let (price, currency) = Self.prices[cart.lines[index].sku] else {
+                let sku = cart.lines[index].sku
+                // ITEM-n: any number of distinct SKUs at 1.00 EUR (orders longer than one INSERT batch).
+                guard let (price, currency) = Self.prices[sku] ?? (sku.hasPrefix("ITEM-") ? (100, "EUR") : nil) else {
                     throw KernelError.invalid("sku", "unknown SKU '\(cart.lines[index].sku)'")
                 }
                 cart.lines[index].unitPrice = try Money(price, currency)
@@ -91,6 +93,30 @@ final class OrdersTests: XCTestCase {
         XCTAssertEqual(pricing.events.all.prefix(2), ["placed:NORTH-1001", "placed:NORTH-1002"], "delivered after commit")
         let audit = try kernel.perform("audit.list", input: ["operation": "orders.place"], context: try ctx(.owner))
         XCTAssertEqual(audit["items"]?.arrayValue?.last?["entity"], "order:NORTH-1001")
+    }
+
+    func testLongOrdersAndLineSyntax() throws {
+        // More lines than one multi-row INSERT takes (16): written in order, answer equals what is stored.
+        let lines: [Value] = (1...37).map { .string("ITEM-\($0):\($0 % 3 + 1)") }
+        let order = try place(lines)
+        XCTAssertEqual(order["lines"]?.arrayValue?.count, 37)
+        XCTAssertEqual(order["lines"]?.arrayValue?[20]["sku"], "ITEM-21")
+        XCTAssertEqual(order["total"]?["amount"], .int((1...37).reduce(Int64(0)) { $0 + Int64($1 % 3 + 1) * 100 }))
+        let stored = try kernel.perform("orders.show", input: ["order": order["number"]!], context: try ctx(.clerk))
+        XCTAssertEqual(JSON.encode(order), JSON.encode(stored))
+        XCTAssertEqual(try count("orders_lines"), 37)
+        // SKU:QUANTITY: exactly one colon, a SKU before it, a whole number (optional sign) after it.
+        XCTAssertEqual(try place(["TEA:+2", "TEA:1"])["lines"]?.arrayValue?.first?["quantity"], 3)
+        let cases: [([Value], String)] = [
+            (["TEA:1:2"], "'TEA:1:2' is not SKU:QUANTITY (e.g. TEA-1:2)"),
+            ([":1"], "':1' is not SKU:QUANTITY (e.g. TEA-1:2)"),
+            (["TEA: 2"], "quantity ' 2' of SKU TEA is not a whole number"),
+            (["TEA:"], "quantity '' of SKU TEA is not a whole number"),
+            (["TEA:99999999999999999999"], "quantity '99999999999999999999' of SKU TEA is not a whole number"),
+        ]
+        for (lines, message) in cases {
+            XCTAssertThrowsError(try place(lines), message) { XCTAssertEqual(($0 as! KernelError).message, message) }
+        }
     }
 
     func testIdempotencyKeyPlacesOnce() throws {

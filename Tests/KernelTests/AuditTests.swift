@@ -25,6 +25,21 @@ final class AuditTests: XCTestCase {
         }
     }
 
+    /// The hash's input format is what existing databases were written with: each field as its
+    /// UTF-8 length, a colon and its bytes, in this order. Recomputed here independently.
+    func testEntryHashFormatIsStable() throws {
+        let rows = try harness.kernel.store.read { try $0.query("SELECT * FROM souk_audit ORDER BY id") }
+        XCTAssertFalse(rows.isEmpty)
+        for row in rows {
+            var bytes: [UInt8] = []
+            let fields = [String(try row.int64("shop_id")), String(try row.int64("seq")), String(try row.int64("at")),
+                          try row.string("actor"), try row.string("operation"), try row.string("entity"), try row.string("change"),
+                          try row.string("correlation_id"), try row.string("outcome"), try row.string("prev_hash")]
+            for field in fields { bytes += Array("\(field.utf8.count):".utf8) + Array(field.utf8) }
+            XCTAssertEqual(try row.string("hash"), Hex.encode(SHA256.hash(bytes)))
+        }
+    }
+
     func testIntactChainVerifies() throws {
         let report = try verify()
         XCTAssertEqual(report.arrayValue?.first?["status"], "ok")

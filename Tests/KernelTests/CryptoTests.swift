@@ -20,6 +20,26 @@ final class CryptoTests: XCTestCase {
         XCTAssertEqual(Hex.encode(hasher.finish()), "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0")
     }
 
+    func testSHA256PaddingAtEveryLengthMatchesOneShot() {
+        // Lengths around the one- and two-block padding boundaries (55, 56, 63, 64 bytes),
+        // hashed whole and fed in uneven pieces.
+        for length in [0, 1, 55, 56, 57, 63, 64, 65, 119, 120, 127, 128, 129, 1000] {
+            let bytes = (0..<length).map { UInt8(truncatingIfNeeded: $0 &* 31 &+ 7) }
+            var pieces = SHA256()
+            var offset = 0, step = 1
+            while offset < bytes.count {
+                let end = min(offset + step, bytes.count)
+                pieces.update(bytes[offset..<end])
+                offset = end
+                step = step * 3 + 1
+            }
+            XCTAssertEqual(pieces.finish(), SHA256.hash(bytes), "length \(length)")
+        }
+        // FIPS 180-2 two-block message (56 bytes).
+        XCTAssertEqual(Hex.encode(SHA256.hash(Array("abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq".utf8))),
+                       "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1")
+    }
+
     func testHMACMatchesRFC4231Vectors() {
         let case1 = HMAC.sha256(key: [UInt8](repeating: 0x0b, count: 20), message: Array("Hi There".utf8))
         XCTAssertEqual(Hex.encode(case1), "b0344c61d8db38535ca8afceaf0bf12b881dc200c9833da726e9376c2e32cff7")

@@ -32,6 +32,26 @@ final class StoreTests: XCTestCase {
         XCTAssertEqual(try store.read { try $0.query("SELECT v FROM t WHERE v = :v", named: ["v": hostile]).count }, 1)
     }
 
+    func testStatementCacheAndBindingKeepTextExact() throws {
+        let folder = try TemporaryDirectory()
+        let store = try Store(path: folder.file("db.sqlite"))
+        try store.write { try $0.execute("CREATE TABLE t (v TEXT)") }
+        // SQL built at run time, all of one length: each must run as its own text, also once
+        // the statement table has been emptied and addresses come back.
+        for number in 100_000..<103_000 {
+            let sql = "SELECT \(number) AS value_n"
+            XCTAssertEqual(try store.read { try $0.query(sql)[0].int("value_n") }, number)
+        }
+        // Text goes in and comes out whole: empty, short, long, non-ASCII, with a NUL.
+        let texts = ["", "a", "short text", String(repeating: "long text ", count: 30), "thé vert · 緑茶", "nul\u{0}inside"]
+        for text in texts {
+            try store.write { try $0.execute("DELETE FROM t") }
+            try store.write { try $0.execute("INSERT INTO t (v) VALUES (:v)", named: ["v": text]) }
+            XCTAssertEqual(try store.read { try $0.query("SELECT v FROM t")[0].string("v") }, text)
+            XCTAssertEqual(try store.read { try $0.query("SELECT length(CAST(v AS BLOB)) AS n FROM t")[0].int("n") }, text.utf8.count)
+        }
+    }
+
     func testMigrationsRunOnceAndNewerSchemaIsRefused() throws {
         let harness = try KernelHarness(plugins: [NotesPlugin()])
         _ = try harness.reopen(plugins: [NotesPlugin()])  // second start: nothing to apply, no error

@@ -36,16 +36,45 @@ public struct AuditEntry: Sendable {
     static func computeHash(shopID: Int64, seq: Int64, at: Int64, actor: String, operation: String, entity: String,
                             change: String, correlationID: String, outcome: String, prevHash: String) -> String {
         // The same length-prefixed byte stream as always, gathered first so that SHA-256 runs
-        // over one buffer instead of thirty small updates.
-        let fields = [String(shopID), String(seq), String(at), actor, operation, entity, change, correlationID, outcome, prevHash]
+        // over one buffer instead of thirty small updates; numbers are written as digits
+        // without a String each.
         var bytes: [UInt8] = []
-        bytes.reserveCapacity(fields.reduce(40) { $0 + $1.utf8.count + 1 })
-        for var field in fields {
-            var length = String(field.utf8.count)
-            length.withUTF8 { bytes.append(contentsOf: $0) }
-            bytes.append(UInt8(ascii: ":"))
-            field.withUTF8 { bytes.append(contentsOf: $0) }
+        bytes.reserveCapacity(120 + actor.utf8.count + operation.utf8.count + entity.utf8.count + change.utf8.count
+                              + correlationID.utf8.count + outcome.utf8.count + prevHash.utf8.count)
+        func digits(_ value: Int64, _ body: (UnsafeRawBufferPointer) -> Void) {
+            var buffer: (UInt64, UInt64, UInt64) = (0, 0, 0)  // room for a sign and 20 digits
+            withUnsafeMutableBytes(of: &buffer) { raw in
+                var magnitude = value.magnitude
+                var index = raw.count
+                repeat {
+                    index -= 1
+                    raw[index] = UInt8(ascii: "0") + UInt8(magnitude % 10)
+                    magnitude /= 10
+                } while magnitude > 0
+                if value < 0 { index -= 1; raw[index] = UInt8(ascii: "-") }
+                body(UnsafeRawBufferPointer(rebasing: raw[index...]))
+            }
         }
+        func add(_ field: UnsafeRawBufferPointer) {
+            digits(Int64(field.count)) { bytes.append(contentsOf: $0) }
+            bytes.append(UInt8(ascii: ":"))
+            bytes.append(contentsOf: field)
+        }
+        func add(_ number: Int64) { digits(number) { add($0) } }
+        func add(_ text: String) {
+            var text = text
+            text.withUTF8 { add(UnsafeRawBufferPointer($0)) }
+        }
+        add(shopID)
+        add(seq)
+        add(at)
+        add(actor)
+        add(operation)
+        add(entity)
+        add(change)
+        add(correlationID)
+        add(outcome)
+        add(prevHash)
         var hasher = SHA256()
         hasher.update(bytes)
         return Hex.encode(hasher.finish())

@@ -92,6 +92,8 @@ public struct Money: Sendable, Hashable, Codable, CustomStringConvertible {
     public func allocated(over weights: [Int64]) throws -> [Money] {
         guard !weights.isEmpty else { return [] }
         guard weights.allSatisfy({ $0 >= 0 }) else { throw KernelError(.invalidInput, "allocation weights must not be negative") }
+        // Nothing to split (most orders have no discount): every part is zero.
+        if minorUnits == 0 { return Array(repeating: Money(minorUnits: 0, currency: currency), count: weights.count) }
         let total = weights.reduce(Int64(0)) { $0 &+ $1 }
         guard total > 0 else {
             // Nothing to weigh by: split evenly.

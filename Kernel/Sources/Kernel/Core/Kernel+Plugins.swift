@@ -4,10 +4,16 @@ extension Kernel {
     func enabledPlugins(shopID: Int64, in tx: Transaction) throws -> Set<String> {
         if let known = tx.enabledPlugins[shopID] { return known }
         var choices: [String: Bool] = [:]
-        for row in try tx.query("SELECT plugin_id, enabled FROM souk_plugin_shops WHERE shop_id = ?", [shopID]) {
+        for row in try tx.query("SELECT plugin_id, enabled FROM souk_plugin_shops WHERE shop_id = ?", values: [.integer(shopID)]) {
             choices[try row.string("plugin_id")] = try row.bool("enabled")
         }
-        let enabled = Set(loaded.filter { choices[$0.manifest.id] ?? $0.manifest.enabledByDefault }.map(\.manifest.id))
+        // Reads only the id and the default of each plugin (filtering the loaded list copied
+        // every plugin's whole manifest, twice, in every write transaction).
+        var enabled = Set<String>(minimumCapacity: loaded.count)
+        for index in loaded.indices {
+            let id = loaded[index].manifest.id
+            if choices[id] ?? loaded[index].manifest.enabledByDefault { enabled.insert(id) }
+        }
         tx.enabledPlugins[shopID] = enabled
         return enabled
     }

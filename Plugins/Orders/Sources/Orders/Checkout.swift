@@ -60,10 +60,16 @@ enum Checkout {
         let db = try scope.db
         let actor = scope.context.actor.description, now = scope.now
         // Values are bound as ordered pairs, in the order each statement names them.
-        let next = try db.query("""
-            INSERT INTO orders_sequences (shop_id, next) VALUES (:shop, 1001)
-            ON CONFLICT (shop_id) DO UPDATE SET next = next + 1 RETURNING next
-            """)[0].int64("next")
+        // The shop's next order number: an UPDATE and a read (an upsert with RETURNING made
+        // SQLite buffer the row in a temporary table, which cost more than both together);
+        // the first order of a shop inserts the row. All inside the write transaction.
+        let next: Int64
+        if try db.execute("UPDATE orders_sequences SET next = next + 1 WHERE shop_id = :shop", values: [:]) == 1 {
+            next = try db.query("SELECT next FROM orders_sequences WHERE shop_id = :shop", values: [:])[0].int64("next")
+        } else {
+            try db.execute("INSERT INTO orders_sequences (shop_id, next) VALUES (:shop, 1001)", values: [:])
+            next = 1001
+        }
         let number = "\(shop.code.uppercased())-\(next)"
         try db.execute("""
             INSERT INTO orders_orders (shop_id, number, customer_id, currency, subtotal, discount_total, shipping_total, fee_total,
@@ -149,16 +155,39 @@ struct Totals {
     let lineDiscounts: [Money]
 
     init(_ cart: Cart) throws {
-        subtotal = try cart.subtotal()
-        discounts = try cart.adjustmentTotal(.discount)
-        shipping = try cart.adjustmentTotal(.shipping)
-        fees = try cart.adjustmentTotal(.fee)
-        tax = try cart.adjustmentTotal(.tax)
-        total = try cart.total()
+        // The same sums as `Cart.subtotal()`, `adjustmentTotal(_:)` and `total()`, in the same
+        // order (so the same overflow and negative-total errors), in one pass over each list.
+        let zero = Money.zero(cart.currency)
+        var lineTotals: [Int64] = []
+        lineTotals.reserveCapacity(cart.lines.count)
+        var subtotal = zero
+        for line in cart.lines {
+            let lineTotal = try line.total()
+            lineTotals.append(lineTotal.minorUnits)
+            subtotal = try subtotal.adding(lineTotal)
+        }
+        var discounts = zero, shipping = zero, fees = zero, tax = zero, adjustments = zero
+        for adjustment in cart.adjustments {
+            switch adjustment.kind {
+            case .discount: discounts = try discounts.adding(adjustment.amount)
+            case .shipping: shipping = try shipping.adding(adjustment.amount)
+            case .fee: fees = try fees.adding(adjustment.amount)
+            case .tax: tax = try tax.adding(adjustment.amount)
+            }
+            adjustments = try adjustments.adding(adjustment.amount)
+        }
+        let total = try subtotal.adding(adjustments)
+        guard total.minorUnits >= 0 else { throw KernelError(.invalidInput, "the cart total would be negative (\(total))") }
+        self.subtotal = subtotal
+        self.discounts = discounts
+        self.shipping = shipping
+        self.fees = fees
+        self.tax = tax
+        self.total = total
         guard discounts.minorUnits <= 0 else { throw KernelError.invalid("discount", "a discount must not be positive (\(discounts))") }
         guard try subtotal.adding(discounts).minorUnits >= 0 else {
             throw KernelError.invalid("discount", "discounts (\(discounts.negated)) exceed the subtotal (\(subtotal))")
         }
-        lineDiscounts = try discounts.allocated(over: try cart.lines.map { try $0.total().minorUnits })
+        lineDiscounts = try discounts.allocated(over: lineTotals)
     }
 }

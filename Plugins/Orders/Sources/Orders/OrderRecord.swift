@@ -93,7 +93,18 @@ enum OrderRecord {
         // made on every checkout.
         let snapshot = placed.snapshot, totals = placed.totals
         let currency = snapshot.total.currency
-        let zero = Money.zero(currency).value
+        // Equal amounts share one value (values are immutable): most orders repeat zero for
+        // discounts, shipping, fees, tax, paid and refunded, and a line's total equals its
+        // unit price when the quantity is 1.
+        var amounts: [(money: Money, value: Value)] = []
+        amounts.reserveCapacity(8)
+        func amount(_ money: Money) -> Value {
+            for known in amounts where known.money == money { return known.value }
+            let value = money.value
+            amounts.append((money, value))
+            return value
+        }
+        let zero = amount(Money.zero(currency))
         var lines: [Value] = []
         lines.reserveCapacity(snapshot.lines.count)
         for (index, line) in snapshot.lines.enumerated() {
@@ -101,9 +112,9 @@ enum OrderRecord {
             object.append("sku", .string(line.sku))
             object.append("title", .string(line.title))
             object.append("quantity", .int(line.quantity))
-            object.append("unit_price", line.unitPrice!.value)
-            object.append("line_total", ((try? line.total()) ?? Money.zero(currency)).value)
-            object.append("discount", totals.lineDiscounts[index].value)
+            object.append("unit_price", amount(line.unitPrice!))
+            object.append("line_total", amount((try? line.total()) ?? Money.zero(currency)))
+            object.append("discount", amount(totals.lineDiscounts[index]))
             object.append("returned", 0)
             lines.append(.object(object))
         }
@@ -114,7 +125,7 @@ enum OrderRecord {
             object.append("kind", .string(adjustment.kind.rawValue))
             object.append("code", .string(adjustment.code))
             object.append("label", .string(adjustment.label))
-            object.append("amount", adjustment.amount.value)
+            object.append("amount", amount(adjustment.amount))
             adjustments.append(.object(object))
         }
         var order = Value.Object(minimumCapacity: 18)
@@ -124,12 +135,12 @@ enum OrderRecord {
         order.append("currency", .string(currency.code))
         order.append("lines", .array(lines))
         order.append("adjustments", .array(adjustments))
-        order.append("subtotal", totals.subtotal.value)
-        order.append("discounts", totals.discounts.value)
-        order.append("shipping", totals.shipping.value)
-        order.append("fees", totals.fees.value)
-        order.append("tax", totals.tax.value)
-        order.append("total", totals.total.value)
+        order.append("subtotal", amount(totals.subtotal))
+        order.append("discounts", amount(totals.discounts))
+        order.append("shipping", amount(totals.shipping))
+        order.append("fees", amount(totals.fees))
+        order.append("tax", amount(totals.tax))
+        order.append("total", amount(totals.total))
         order.append("paid", zero)
         order.append("refunded", zero)
         order.append("attributes", .string(encode(snapshot.attributes)))
