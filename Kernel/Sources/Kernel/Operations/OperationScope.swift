@@ -73,6 +73,7 @@ public final class OperationScope {
         self.input = input
         self.operation = operation
         self.transaction = transaction
+        self.now = context.clock.millis
     }
 
     /// The shop-scoped database. Throws when the operation has no shop.
@@ -81,7 +82,10 @@ public final class OperationScope {
     }
 
     /// Milliseconds since 1970 by the context's clock.
-    public var now: Int64 { context.clock.millis }
+    /// Read once when the operation starts, so that everything it decides and stamps uses
+    /// one moment (a visibility check and the time a cached answer stays valid cannot fall
+    /// on two sides of a scheduled change).
+    public let now: Int64
 
     /// Sets what the audit entry of this operation records (by default the operation name
     /// and its input without secrets).
