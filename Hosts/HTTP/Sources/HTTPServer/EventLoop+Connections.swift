@@ -54,6 +54,7 @@ extension EventLoop {
 
     /// Moves a connection as far as it can go without blocking.
     func drive(_ connection: Connection, now: UInt64) {
+        var immediateAnswers = 0
         while connections[Int(connection.fd)] === connection {
             if connection.hasPendingOutput {
                 switch flush(connection) {
@@ -90,6 +91,15 @@ extension EventLoop {
                 // are taken one per turn of this loop).
                 guard let response = dispatch(head, body: body, on: connection) else { return }
                 respond(response, on: connection, now: now)
+                // Fairness: a client pipelining fast may not keep this loop to itself. After
+                // a few answers it waits for the next turn, after the other connections'
+                // events (edge-triggered epoll will not report its buffered input again).
+                immediateAnswers += 1
+                if immediateAnswers >= EventLoop.immediateAnswersPerTurn {
+                    _ = flush(connection)
+                    resumable.append(connection)
+                    return
+                }
             case .respond(let problem):
                 core.stats.errorResponses.wrappingAdd(1, ordering: .relaxed)
                 enqueue(problem.response, on: connection, isHead: false, http10KeepAlive: false)

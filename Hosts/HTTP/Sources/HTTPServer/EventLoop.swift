@@ -45,6 +45,10 @@ final class EventLoop: @unchecked Sendable {
     var drained: [Message] = []
     /// Requests parsed during one event batch, handed to the workers together at its end.
     var jobs: [WorkerPool.Job] = []
+    /// Connections that stopped after `immediateAnswersPerTurn` answers given at once, to
+    /// drive again after the next wait (which then does not block).
+    var resumable: [Connection] = []
+    static let immediateAnswersPerTurn = 32
     let scratch = UnsafeMutableRawBufferPointer.allocate(byteCount: 16 * 1024, alignment: 16)
 
     init(index: Int, core: ServerCore) throws(HTTPServerError) {
@@ -84,7 +88,7 @@ final class EventLoop: @unchecked Sendable {
                 core.workers.submit(jobs)
                 jobs.removeAll(keepingCapacity: true)
             }
-            let timeout = waitTimeout(now: now)
+            let timeout = resumable.isEmpty ? waitTimeout(now: now) : 0
             let count = events.withUnsafeMutableBufferPointer { chttp_epoll_wait(epfd, $0.baseAddress, 256, timeout) }
             now = core.clock.now()
             dateCache.refresh()
@@ -101,6 +105,11 @@ final class EventLoop: @unchecked Sendable {
                 default:
                     connectionEvent(token: event.token, events: event.events, now: now)
                 }
+            }
+            if !resumable.isEmpty {
+                let turn = resumable
+                resumable.removeAll(keepingCapacity: true)
+                for connection in turn where connections[Int(connection.fd)] === connection { drive(connection, now: now) }
             }
             if now >= nextSweep {
                 sweep(now: now)

@@ -123,7 +123,10 @@ public final class SoukAPI: HTTPHandler, @unchecked Sendable {
         if request.path == "/healthz" { return finish(plain(request, "ok\n", requestID: ""), request, started: started) }
         guard request.path.hasPrefix("/v1/") else { return nil }
         let token: String?
-        do { token = try Self.bearerToken(request) } catch { return nil }
+        do {
+            token = try Self.bearerToken(request)
+            _ = try Self.idempotencyKey(request)  // a malformed one gets its 400 from `handle`
+        } catch { return nil }
         guard !Self.hasEmptySegment(request.path),
               case .success(let match) = routes.match(method: request.method, path: request.path.dropFirst(4)),
               !match.operation.mutates,

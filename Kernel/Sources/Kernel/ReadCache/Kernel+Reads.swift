@@ -58,7 +58,10 @@ extension Kernel {
     ///
     /// Touches the database only to probe its version. Runs every check `perform` runs.
     public func reusedAnswer(_ name: String, input raw: Value.Object, token: String?, shopCode: String?) -> Answer? {
-        guard let operation = operations[name], !operation.mutates, let version = readCache.begin() else { return nil }
+        // Never waits: no probe for operations that never declared an answer reusable, and
+        // no new probe connection opened here.
+        guard let operation = operations[name], !operation.mutates, readCache.mayReuse(name),
+              let version = readCache.begin(mayOpen: false) else { return nil }
         let now = clock.millis
         var shop: ShopRef?
         if let shopCode {

@@ -54,6 +54,9 @@ final class ReadCache: @unchecked Sendable {
     private var enabledPlugins: [Int64: Set<String>] = [:]
     private var answers: [AnswerKey: AnswerEntry] = [:]
     private var stats = ReadCacheStats()
+    /// Operations that have declared an answer reusable at least once since start (never
+    /// emptied): an event loop does not even probe for the others.
+    private var reusableOperations: Set<String> = []
 
     /// Bounds the memory a flood of distinct requests can take: a full table is emptied.
     static let identityLimit = 20_000
@@ -73,8 +76,8 @@ final class ReadCache: @unchecked Sendable {
     /// Probes the database and, when the generation moved, forgets everything. Returns the
     /// generation to tag lookups and new entries with; nil when this request must not use
     /// the cache (see `DataVersionProbe.current`).
-    func begin() -> Int64? {
-        guard let current = probe?.current() else { return nil }
+    func begin(mayOpen: Bool = true) -> Int64? {
+        guard let current = probe?.current(mayOpen: mayOpen) else { return nil }
         lock.lock()
         defer { lock.unlock() }
         if current > version {
@@ -155,7 +158,16 @@ final class ReadCache: @unchecked Sendable {
         }
     }
 
+    func mayReuse(_ operation: String) -> Bool {
+        lock.lock()
+        defer { lock.unlock() }
+        return reusableOperations.contains(operation)
+    }
+
     func remember(answer: Answer, key: AnswerKey, validUntil: Int64?, version: Int64) {
+        lock.lock()
+        reusableOperations.insert(key.operation)
+        lock.unlock()
         write(version) {
             if answers.count >= Self.answerLimit { answers.removeAll() }
             answers[key] = AnswerEntry(answer: answer, validUntil: validUntil)

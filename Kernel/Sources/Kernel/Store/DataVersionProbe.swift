@@ -70,14 +70,20 @@ final class DataVersionProbe: @unchecked Sendable {
     /// or seen by an earlier look on this watcher, whose raise came before this load; so
     /// an entry carrying the tag was read after every commit that completed before the
     /// tag was handed out to the request that is served it.
-    func current() -> Int64? {
+    ///
+    /// `mayOpen`: whether a new connection may be opened when every watcher is busy (an
+    /// event loop passes false: opening reads the schema from disk). Watchers are never
+    /// closed: there are as many as threads that probe at once, and a new watcher's first
+    /// look raises the generation (it cannot know what happened before it), which would
+    /// empty the cache each time one was replaced.
+    func current(mayOpen: Bool = true) -> Int64? {
         lock.lock()
         let watcher = idle.popLast()
         lock.unlock()
-        guard let watcher = watcher ?? (try? Watcher(path: path)) else { return nil }
+        guard let watcher = watcher ?? (mayOpen ? try? Watcher(path: path) : nil) else { return nil }
         defer {
             lock.lock()
-            if idle.count < 8 { idle.append(watcher) }
+            idle.append(watcher)
             lock.unlock()
         }
         let tag = generation.load(ordering: .sequentiallyConsistent)
