@@ -120,7 +120,8 @@ final class ReadCache: @unchecked Sendable {
         lock.lock()
         defer { lock.unlock() }
         guard version == self.version, let entry = answers[key], entry.validUntil.map({ now < $0 }) ?? true else {
-            stats.answerMisses += 1
+            // Reads that never declared a reusable answer are not misses of the cache.
+            if reusableOperations.contains(key.operation) { stats.answerMisses += 1 }
             return nil
         }
         stats.answerHits += 1
