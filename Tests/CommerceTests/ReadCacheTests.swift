@@ -44,7 +44,22 @@ final class ReadCacheTests: XCTestCase {
     }
 
     func testACommitOnAnotherConnectionIsSeenAtOnce() throws {
+        XCTAssertEqual(kernel.readCacheStats.changeProbe, "wal_header")
+        try assertCommitOnAnotherConnectionIsSeen()
+    }
+
+    /// The same through `PRAGMA data_version`, the fallback when the WAL index cannot be mapped.
+    func testTheDataVersionFallbackSeesCommitsToo() throws {
+        setenv("SOUK_CHANGE_PROBE", "data_version", 1)
+        defer { unsetenv("SOUK_CHANGE_PROBE") }
+        try setUpWithError()
+        XCTAssertEqual(kernel.readCacheStats.changeProbe, "data_version")
+        try assertCommitOnAnotherConnectionIsSeen()
+    }
+
+    func assertCommitOnAnotherConnectionIsSeen() throws {
         let token = try kernel.signIn(email: shop.clerk, password: KernelHarness.password).token
+        _ = try show(token)
         let first = try show(token)
         XCTAssertTrue(try show(token) === first)
         // A second kernel on the same folder has its own SQLite connections, as another

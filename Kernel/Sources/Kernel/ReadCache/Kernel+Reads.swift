@@ -58,39 +58,33 @@ extension Kernel {
     ///
     /// Touches the database only to probe its version. Runs every check `perform` runs.
     public func reusedAnswer(_ name: String, input raw: Value.Object, token: String?, shopCode: String?) -> Answer? {
-        // Never waits: no probe for operations that never declared an answer reusable, and
-        // no new probe connection opened here.
-        guard let operation = operations[name], !operation.mutates, readCache.mayReuse(name),
-              let version = readCache.begin(mayOpen: false) else { return nil }
+        guard let operation = operations[name], !operation.mutates, operation.audience != .integration else { return nil }
         let now = clock.millis
-        var shop: ShopRef?
-        if let shopCode {
-            guard let known = readCache.shop(code: shopCode, version: version) else { return nil }
-            shop = known
-        }
+        let isShopperToken = token?.hasPrefix(ShopperSession.tokenPrefix) ?? false
+        // One probe and one lock for everything about the caller; no probe at all for
+        // operations that never declared an answer reusable, and no new probe connection
+        // opened here.
+        guard let (version, known) = readCache.identity(
+            operation: name, shopCode: shopCode, staffToken: isShopperToken ? nil : token,
+            shopperToken: isShopperToken ? token : nil, now: now, mayOpen: false) else { return nil }
+        if shopCode != nil, known.shop == nil { return nil }
         var context: OperationContext
         switch operation.audience {
         case .staff:
-            guard let token, !token.hasPrefix(ShopperSession.tokenPrefix),
-                  let staff = readCache.staff(token: token, version: version, now: now) else { return nil }
+            guard token != nil, !isShopperToken, let staff = known.staff else { return nil }
             var permissions: Set<Permission> = []
-            if let shop, !staff.isOperator {
-                guard let known = readCache.permissions(staffID: staff.id, shopID: shop.id, version: version) else { return nil }
-                permissions = known
+            if known.shop != nil, !staff.isOperator {
+                guard let granted = known.permissions else { return nil }
+                permissions = granted
             }
-            context = OperationContext(shop: shop, actor: staff.actor, permissions: permissions, isOperator: staff.isOperator,
+            context = OperationContext(shop: known.shop, actor: staff.actor, permissions: permissions, isOperator: staff.isOperator,
                                        correlationID: "", clock: clock)
         case .shopper:
-            guard let shop else { return nil }
-            var session: ReadCache.ShopperSessionEntry?
-            if let token {
-                guard token.hasPrefix(ShopperSession.tokenPrefix),
-                      let known = readCache.shopperSession(token: token, version: version) else { return nil }
-                session = known
-            }
+            guard let shop = known.shop else { return nil }
+            if token != nil && (!isShopperToken || known.shopperSession == nil) { return nil }
             // Refusals (expired, another shop's token) are left to the ordinary path.
-            guard let built = try? shopperContext(shop: shop, session: session, token: token, now: now, correlationID: "",
-                                                  idempotencyKey: nil) else { return nil }
+            guard let built = try? shopperContext(shop: shop, session: known.shopperSession, token: token, now: now,
+                                                  correlationID: "", idempotencyKey: nil) else { return nil }
             context = built
         case .integration:
             return nil
@@ -98,8 +92,10 @@ extension Kernel {
         if operation.scope == .shop, context.shop == nil { return nil }
         guard (try? checkAudience(operation, context: context, nested: false)) != nil else { return nil }
         if let permission = operation.permission, !context.holds(permission) { return nil }
-        guard isEnabledFromCache(operation, context: context, version: version) == true,
-              let input = try? operation.validate(raw) else { return nil }
+        if operation.pluginID != "kernel", context.shop != nil {
+            guard known.enabledPlugins?.contains(operation.pluginID) == true else { return nil }
+        }
+        guard let input = try? operation.validate(raw) else { return nil }
         return readCache.answer(key: Self.answerKey(operation, context, input), version: version, now: now)
     }
 

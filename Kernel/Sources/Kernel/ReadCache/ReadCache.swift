@@ -80,6 +80,49 @@ final class ReadCache: @unchecked Sendable {
         guard let current = probe?.current(mayOpen: mayOpen) else { return nil }
         lock.lock()
         defer { lock.unlock() }
+        advance(to: current)
+        return current
+    }
+
+    /// What one request needs to know about its caller, read under one lock (an event loop
+    /// asks on every request; two loops taking the lock seven times each were contending).
+    struct Identity {
+        var shop: ShopRef?
+        var staff: StaffAccount?
+        var shopperSession: ShopperSessionEntry?
+        var permissions: Set<Permission>?
+        var enabledPlugins: Set<String>?
+    }
+
+    /// `begin` and the identity lookups of one request together; nil when the request must
+    /// not use the cache, or when `operation` never declared a reusable answer (no probe then).
+    func identity(operation: String, shopCode: String?, staffToken: String?, shopperToken: String?, now: Int64,
+                  mayOpen: Bool) -> (version: Int64, identity: Identity)? {
+        lock.lock()
+        let reusable = reusableOperations.contains(operation)
+        lock.unlock()
+        guard reusable, let current = probe?.current(mayOpen: mayOpen) else { return nil }
+        lock.lock()
+        defer { lock.unlock() }
+        advance(to: current)
+        guard current == version else { return nil }
+        var found = Identity()
+        if let shopCode {
+            found.shop = shops[shopCode]
+            if let id = found.shop?.id { found.enabledPlugins = enabledPlugins[id] }
+        }
+        if let staffToken, let entry = staff[staffToken], entry.expiresAt > now {
+            found.staff = entry.staff
+            if let shopID = found.shop?.id {
+                found.permissions = permissions[PermissionKey(staffID: entry.staff.id, shopID: shopID)]
+            }
+        }
+        if let shopperToken { found.shopperSession = shopperSessions[shopperToken] }
+        return (current, found)
+    }
+
+    /// Moves to generation `current`, forgetting everything when it is new. Under `lock`.
+    private func advance(to current: Int64) {
         if current > version {
             if version != .min { stats.resets += 1 }
             version = current
@@ -90,7 +133,6 @@ final class ReadCache: @unchecked Sendable {
             enabledPlugins.removeAll(keepingCapacity: true)
             answers.removeAll(keepingCapacity: true)
         }
-        return current
     }
 
     // MARK: Lookups: nil unless the entry belongs to `version`
@@ -159,12 +201,6 @@ final class ReadCache: @unchecked Sendable {
         }
     }
 
-    func mayReuse(_ operation: String) -> Bool {
-        lock.lock()
-        defer { lock.unlock() }
-        return reusableOperations.contains(operation)
-    }
-
     func remember(answer: Answer, key: AnswerKey, validUntil: Int64?, version: Int64) {
         lock.lock()
         reusableOperations.insert(key.operation)
@@ -188,6 +224,7 @@ final class ReadCache: @unchecked Sendable {
         var copy = stats
         copy.answersHeld = answers.count
         copy.enabled = probe != nil
+        copy.changeProbe = probe.map { $0.readsWALHeader ? "wal_header" : "data_version" } ?? "off"
         return copy
     }
 
@@ -216,4 +253,7 @@ public struct ReadCacheStats: Sendable {
     public var answersHeld = 0
     /// False when `SOUK_READ_CACHE=off` or the database file cannot be watched.
     public var enabled = true
+    /// How commits are seen: `wal_header` (reading the WAL index header, no system call),
+    /// `data_version` (the pragma on a connection of its own), or `off`.
+    public var changeProbe = "off"
 }

@@ -55,10 +55,20 @@ final class DataVersionProbe: @unchecked Sendable {
     private let lock = NSLock()
     private var idle: [Watcher] = []
 
+    /// The lock-free watch of the WAL index header, used instead of the pragma when the
+    /// index can be mapped.
+    private let header: WALHeaderWatch?
+
     init(path: String) throws {
         self.path = path
         idle.append(try Watcher(path: path))  // fails early when the file cannot be watched
+        // SOUK_CHANGE_PROBE=data_version keeps the pragma (to compare, or on an unusual VFS).
+        let forced = getenv("SOUK_CHANGE_PROBE").map { String(cString: $0) } == "data_version"
+        header = forced ? nil : WALHeaderWatch(path: path)
     }
+
+    /// Whether commits are seen through the WAL index header (else through the pragma).
+    var readsWALHeader: Bool { header != nil }
 
     /// The generation to tag this request's reads with, or nil when this request must not
     /// use cached reads: the database cannot be read right now, or this probe is the one
@@ -77,6 +87,7 @@ final class DataVersionProbe: @unchecked Sendable {
     /// look raises the generation (it cannot know what happened before it), which would
     /// empty the cache each time one was replaced.
     func current(mayOpen: Bool = true) -> Int64? {
+        if let header { return header.current(generation) }
         lock.lock()
         let watcher = idle.popLast()
         lock.unlock()
