@@ -126,6 +126,44 @@ final class OrdersTests: XCTestCase {
         XCTAssertEqual(try count("orders_orders"), 1)
     }
 
+    /// Group commit: several checkouts in one write transaction, each in its own savepoint.
+    func testPerformAllCommitsTheGoodOnesAndAnswersEachAsAlone() throws {
+        let clerk = try ctx(.clerk)
+        var keyed = clerk
+        keyed.idempotencyKey = "group-1"
+        let auditor = try ctx(.auditor)
+        let requests: [Kernel.Request] = [
+            .init("orders.place", input: ["lines": ["TEA:1"]], context: clerk),
+            .init("orders.place", input: ["lines": ["NOPE:1"]], context: clerk),                     // bad input
+            .init("orders.place", input: ["lines": ["TEA:1"], "attributes": ["block=yes"]], context: clerk),  // vetoed
+            .init("orders.place", input: ["lines": ["CUP:1"]], context: auditor),                   // no permission
+            .init("orders.place", input: ["lines": ["POT:1"]], context: keyed),
+            .init("orders.place", input: ["lines": ["POT:1"]], context: keyed),                     // same key: replay
+            .init("orders.place", input: ["lines": ["TEA:1"], "attributes": ["explode=yes"]], context: clerk),  // hook fails
+            .init("orders.show", input: ["order": "NORTH-1001"], context: auditor),                 // a read among them
+        ]
+        let results = kernel.performAll(requests)
+        XCTAssertEqual(results.count, requests.count)
+        let numbers = results.map { try? $0.get().value["number"]?.stringValue }
+        XCTAssertEqual(numbers[0], "NORTH-1001")
+        XCTAssertEqual(numbers[4], "NORTH-1002")
+        XCTAssertEqual(numbers[5], "NORTH-1002", "the same key in the same group replays the first")
+        func code(_ index: Int) -> ErrorCode? {
+            if case .failure(let error) = results[index] { return error.code }
+            return nil
+        }
+        XCTAssertEqual(code(1), .invalidInput)
+        XCTAssertEqual(code(2), .vetoed)
+        XCTAssertEqual(code(3), .permissionDenied)
+        XCTAssertEqual(code(6), .internal)
+        XCTAssertEqual(code(7), .notFound, "reads are answered before the group commits: NORTH-1001 did not exist yet")
+        XCTAssertEqual(try count("orders_orders"), 2, "only the two good orders")
+        let audit = try kernel.perform("audit.list", input: ["operation": "orders.place", "limit": 50], context: try ctx(.owner))
+        XCTAssertEqual(audit["items"]?.arrayValue?.compactMap { $0["outcome"]?.stringValue }.sorted(), ["denied", "ok", "ok", "vetoed"])
+        XCTAssertNoThrow(try kernel.perform("audit.verify", context: try harness.operatorContext()), "the hash chain holds across the group")
+        XCTAssertEqual(try results[0].get().json, Array(JSON.encode(try results[0].get().value).utf8))
+    }
+
     func testBadLinesAreRefusedAndNothingIsWritten() throws {
         let cases: [([Value], String)] = [
             (["TEA:0"], "quantity of SKU TEA must be at least 1, got 0"),

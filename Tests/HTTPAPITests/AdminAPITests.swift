@@ -1,6 +1,7 @@
 import XCTest
 import Kernel
 import HTTPTestClient
+import HTTPServer
 import SoukHTTP
 
 /// The admin API over a real socket: routes generated from the operations, bearer tokens,
@@ -176,6 +177,62 @@ final class AdminAPITests: XCTestCase {
         try other.signOut(token: owner)
         let signedOut = try client.request("GET", path, headers: auth(owner))
         XCTAssertEqual(signedOut.status, 401, signedOut.text)
+    }
+
+    /// Writes that arrive together are committed together (`handleBatch`), each answered as
+    /// if alone: a bad one gets its own error and changes nothing.
+    func testBatchedWritesAreAnsweredEachAsAlone() throws {
+        func post(_ path: String, _ body: String, token: String?) -> HTTPRequest {
+            var headers = [HTTPHeader(name: "Host", value: "test"), HTTPHeader(name: "Content-Type", value: "application/json")]
+            if let token { headers.append(HTTPHeader(name: "Authorization", value: "Bearer \(token)")) }
+            return HTTPRequest(method: "POST", target: path, path: path, headers: headers, body: Array(body.utf8), remoteAddress: "127.0.0.1")
+        }
+        let place = "/v1/shops/north/orders/place"
+        let count = { try self.server.kernel.store.read { try $0.query("SELECT COUNT(*) AS n FROM orders_orders")[0].int("n") } }
+        let before = try count()
+        let requests = [
+            post(place, #"{"lines":["CUP-STONE:1"]}"#, token: owner),
+            post(place, #"{"lines":["CUP-STONE:1"]"#, token: owner),               // broken JSON
+            post(place, #"{"lines":["CUP-STONE:1"],"colour":"red"}"#, token: owner), // unknown field
+            post(place, #"{"lines":["CUP-STONE:1"]}"#, token: "souk_wrong"),         // bad token
+            post(place, #"{"lines":["NOPE:1"]}"#, token: owner),                     // refused by pricing
+            post(place, #"{"lines":["TEA-GREEN-100:2"]}"#, token: owner),
+        ]
+        XCTAssertTrue(requests.allSatisfy(server.api.isBatchable))
+        let responses = server.api.handleBatch(requests)
+        XCTAssertEqual(responses.map(\.status), [200, 400, 422, 401, 422, 200])
+        XCTAssertTrue(responses.allSatisfy { $0.header("X-Request-Id") != nil })
+        XCTAssertEqual(try count(), before + 2)
+        XCTAssertFalse(server.api.isBatchable(HTTPRequest(method: "GET", target: "/v1/shops/north/orders/list",
+                                                          path: "/v1/shops/north/orders/list")))
+        XCTAssertFalse(server.api.isBatchable(post("/v1/auth/sign-in", "{}", token: nil)))
+    }
+
+    /// Many clients checking out at once over real sockets: every order is answered and placed once.
+    func testConcurrentCheckoutsOverSocketsAllLand() throws {
+        let count = { try self.server.kernel.store.read { try $0.query("SELECT COUNT(*) AS n FROM orders_orders")[0].int("n") } }
+        try server.kernel.perform("inventory.adjust", input: ["sku": "CUP-STONE", "quantity": 1000, "reason": "received"],
+                                  context: try server.kernel.context(token: owner, shopCode: "north"))
+        let before = try count()
+        final class Outcomes: @unchecked Sendable {
+            let lock = NSLock()
+            var statuses: [Int] = []
+            var numbers: Set<String> = []
+        }
+        let outcomes = Outcomes()
+        let port = server.port, token = owner!
+        DispatchQueue.concurrentPerform(iterations: 24) { _ in
+            let response = try? TestClient(port: port).request("POST", "/v1/shops/north/orders/place", body: #"{"lines":["CUP-STONE:1"]}"#,
+                                                               headers: ["Authorization": "Bearer \(token)"])
+            outcomes.lock.lock()
+            outcomes.statuses.append(response?.status ?? 0)
+            if let number = response?.json["number"]?.stringValue { outcomes.numbers.insert(number) }
+            outcomes.lock.unlock()
+        }
+        let seen = outcomes.statuses, numbers = outcomes.numbers
+        XCTAssertEqual(seen.filter { $0 == 200 }.count, 24, "\(seen)")
+        XCTAssertEqual(numbers.count, 24)
+        XCTAssertEqual(try count(), before + 24)
     }
 
     func testListsFollowCursorsThroughLinkHeaders() throws {

@@ -159,7 +159,8 @@ extension EventLoop {
             method: head.method, target: head.target, path: head.path, query: head.query, headers: head.headers,
             body: body, remoteAddress: connection.remoteAddress)
         if let response = core.handler.respondWithoutWaiting(request) { return response }
-        jobs.append(.init(loop: self, fd: connection.fd, connectionID: connection.id, request: request))
+        jobs.append(.init(loop: self, fd: connection.fd, connectionID: connection.id, request: request,
+                          batchable: core.handler.isBatchable(request)))
         return nil
     }
 

@@ -20,10 +20,21 @@ public protocol HTTPHandler: Sendable {
     /// thread before the request is handed to a worker: an answer from memory then costs
     /// no hand-off to another thread and back. nil sends the request to `handle` as usual.
     func respondWithoutWaiting(_ request: HTTPRequest) -> HTTPResponse?
+
+    /// Whether `request` may be handled together with other such requests in one
+    /// `handleBatch` call (e.g. writes a database can commit together). Asked on the I/O
+    /// thread: decide from the request line alone.
+    func isBatchable(_ request: HTTPRequest) -> Bool
+
+    /// Handles several batchable requests of different connections at once, answering each
+    /// (same order, same count). A worker hands over the batchable requests queued together.
+    func handleBatch(_ requests: [HTTPRequest]) -> [HTTPResponse]
 }
 
 extension HTTPHandler {
     public func respondWithoutWaiting(_ request: HTTPRequest) -> HTTPResponse? { nil }
+    public func isBatchable(_ request: HTTPRequest) -> Bool { false }
+    public func handleBatch(_ requests: [HTTPRequest]) -> [HTTPResponse] { requests.map(handle) }
 }
 
 /// A handler made from a closure, for tests and small tools.

@@ -6,7 +6,12 @@ final class WorkerPool: @unchecked Sendable {
         let fd: Int32
         let connectionID: UInt64
         let request: HTTPRequest
+        /// May be handled with the batchable jobs queued right after it (`handleBatch`).
+        var batchable = false
     }
+
+    /// At most this many requests in one `handleBatch` call.
+    static let batchLimit = 32
 
     private let handler: any HTTPHandler
     private let lock = ConditionLock()
@@ -46,13 +51,21 @@ final class WorkerPool: @unchecked Sendable {
     }
 
     private func run() {
-        while let job = next() {
-            let response = handler.handle(job.request)
-            job.loop.post(.response(fd: job.fd, connectionID: job.connectionID, response))
+        while let jobs = next() {
+            if jobs.count == 1 {
+                let job = jobs[0]
+                job.loop.post(.response(fd: job.fd, connectionID: job.connectionID, handler.handle(job.request)))
+                continue
+            }
+            let responses = handler.handleBatch(jobs.map(\.request))
+            for (job, response) in zip(jobs, responses) {
+                job.loop.post(.response(fd: job.fd, connectionID: job.connectionID, response))
+            }
         }
     }
 
-    private func next() -> Job? {
+    /// The next job, with the batchable jobs queued right behind a batchable one.
+    private func next() -> [Job]? {
         lock.lock()
         defer { lock.unlock() }
         while head == queue.count {
@@ -61,6 +74,15 @@ final class WorkerPool: @unchecked Sendable {
             lock.wait()
             idleWorkers -= 1
         }
+        var taken = [take()]
+        while taken[0].batchable, taken.count < Self.batchLimit, head < queue.count, queue[head]!.batchable {
+            taken.append(take())
+        }
+        return taken
+    }
+
+    /// Removes the job at `head`. Under `lock`, with a job there.
+    private func take() -> Job {
         let job = queue[head]!
         queue[head] = nil
         head += 1

@@ -76,29 +76,93 @@ public final class SoukAPI: HTTPHandler, @unchecked Sendable {
 
     // MARK: Operations
 
-    private func perform(_ match: OperationRoutes.Match, _ request: HTTPRequest, requestID: String) -> HTTPResponse {
+    // MARK: Group commit
+
+    /// Mutations of operations (not sign-in, not gateway callbacks) are committed together
+    /// when several arrive at once.
+    public func isBatchable(_ request: HTTPRequest) -> Bool {
+        guard request.method == "POST", request.path.hasPrefix("/v1/"), !Self.hasEmptySegment(request.path),
+              case .success(let match) = routes.match(method: "POST", path: request.path.dropFirst(4)) else { return false }
+        return match.operation.mutates && match.operation.audience != .integration
+    }
+
+    /// Prepares each request as `handle` would (throttles, input, context), then performs the
+    /// mutations in one write transaction (`Kernel.performAll`). Answers, errors, request
+    /// ids and metrics are those each request would get alone.
+    public func handleBatch(_ requests: [HTTPRequest]) -> [HTTPResponse] {
+        let started = DispatchTime.now().uptimeNanoseconds
+        let requestIDs = requests.map(Self.requestID(from:))
+        var responses = [HTTPResponse?](repeating: nil, count: requests.count)
+        var prepared: [(index: Int, operation: OperationSpec, request: Kernel.Request)] = []
+        for (index, request) in requests.enumerated() {
+            guard case .success(let match) = routes.match(method: request.method, path: request.path.dropFirst(4)),
+                  match.operation.mutates else {
+                responses[index] = route(request, requestID: requestIDs[index])
+                continue
+            }
+            switch prepare(match, request, requestID: requestIDs[index]) {
+            case .success(let ready): prepared.append((index, match.operation, ready))
+            case .failure(let refusal): responses[index] = refusal.response
+            }
+        }
+        let results = kernel.performAll(prepared.map(\.request))
+        for (item, result) in zip(prepared, results) {
+            switch result {
+            case .success(let answer): responses[item.index] = success(answer, of: item.operation, request: requests[item.index])
+            case .failure(let error): responses[item.index] = problem(error, requestID: requestIDs[item.index])
+            }
+        }
+        let elapsed = DispatchTime.now().uptimeNanoseconds &- started
+        return zip(requests, zip(responses, requestIDs)).map { request, pair in
+            var response = pair.0!
+            response.headers.append(HTTPHeader(name: "X-Request-Id", value: pair.1))
+            metrics.record(method: request.method, status: response.status, nanos: elapsed)
+            return response
+        }
+    }
+
+    /// A ready-made refusal, as an error so that `prepare` can return it in a `Result`.
+    struct Refusal: Error {
+        let response: HTTPResponse
+    }
+
+    /// Throttles, the request's input and its caller's context: everything before the
+    /// operation runs.
+    private func prepare(_ match: OperationRoutes.Match, _ request: HTTPRequest,
+                         requestID: String) -> Result<Kernel.Request, Refusal> {
         let operation = match.operation
-        // Storefront writes any visitor may make (a guest session, registration, customer
-        // sign-in) are known by address only: throttled per address.
         if operation.mutates, operation.audience == .shopper, operation.permission == ShopperPermission.browse,
            let retry = anonymousWrites.take(request.remoteAddress) {
-            return tooMany(retry, requestID: requestID)
+            return .failure(Refusal(response: tooMany(retry, requestID: requestID)))
         }
-        // Integration calls without a token are throttled more loosely (gateways send bursts),
-        // but a flood of bad signatures cannot fill the audit log with denials.
         if operation.audience == .integration, request.header("Authorization") == nil,
            let retry = integrationCalls.take(request.remoteAddress) {
-            return tooMany(retry, requestID: requestID)
+            return .failure(Refusal(response: tooMany(retry, requestID: requestID)))
         }
         do {
             let input = try RequestInput.decode(request, for: operation)
             let context = try self.context(for: operation, shopCode: match.shopCode, request: request, requestID: requestID)
-            return success(try kernel.answer(operation.name, input: input, context: context), of: operation, request: request)
+            return .success(Kernel.Request(operation.name, input: input, context: context))
         } catch RequestInputError.unsupportedMediaType(let type) {
-            return Problem(status: 415, code: "unsupported_media_type",
-                           detail: "send the body as application/json, not \(type.prefix(100))").response(requestID: requestID)
+            return .failure(Refusal(response: Problem(status: 415, code: "unsupported_media_type",
+                                                      detail: "send the body as application/json, not \(type.prefix(100))")
+                .response(requestID: requestID)))
         } catch {
-            return problem(KernelError.wrap(error), requestID: requestID)
+            return .failure(Refusal(response: problem(KernelError.wrap(error), requestID: requestID)))
+        }
+    }
+
+    private func perform(_ match: OperationRoutes.Match, _ request: HTTPRequest, requestID: String) -> HTTPResponse {
+        switch prepare(match, request, requestID: requestID) {
+        case .failure(let refusal):
+            return refusal.response
+        case .success(let ready):
+            do {
+                return success(try kernel.answer(ready.name, input: ready.input, context: ready.context), of: match.operation,
+                               request: request)
+            } catch {
+                return problem(KernelError.wrap(error), requestID: requestID)
+            }
         }
     }
 

@@ -25,24 +25,7 @@ extension Kernel {
 
     private func perform(_ name: String, input raw: Value.Object, context: OperationContext, within outer: OperationScope?,
                          encoded: Bool) throws -> (value: Value, answer: Answer?) {
-        guard let operation = operations[name] else {
-            throw KernelError.notFound("unknown operation '\(name)'")
-        }
-        if operation.scope == .shop, context.shop == nil {
-            throw KernelError.invalid("shop", "\(name) needs a shop: pass --shop CODE")
-        }
-        do {
-            try checkAudience(operation, context: context, nested: outer != nil)
-        } catch let error as KernelError where error.code == .permissionDenied {
-            // A shopper on a staff operation, or staff on a storefront one: audited like any denial.
-            if outer == nil { recordDenial(operation: name, context: context, error: error) }
-            throw error
-        }
-        if let permission = operation.permission, !context.holds(permission) {
-            let error = KernelError.denied(Self.denialMessage(context, permission))
-            if outer == nil { recordDenial(operation: name, context: context, error: error) }
-            throw error
-        }
+        let operation = try admit(name, context: context, nested: outer != nil)
         do {
             let result: Value
             if let outer {
@@ -80,6 +63,30 @@ extension Kernel {
         } catch {
             throw KernelError.wrap(error)
         }
+    }
+
+    /// The operation `name` if `context` may perform it: a shop when it needs one, the
+    /// right audience, the permission. A refusal of a top-level call is audited.
+    func admit(_ name: String, context: OperationContext, nested: Bool) throws -> OperationSpec {
+        guard let operation = operations[name] else {
+            throw KernelError.notFound("unknown operation '\(name)'")
+        }
+        if operation.scope == .shop, context.shop == nil {
+            throw KernelError.invalid("shop", "\(name) needs a shop: pass --shop CODE")
+        }
+        do {
+            try checkAudience(operation, context: context, nested: nested)
+        } catch let error as KernelError where error.code == .permissionDenied {
+            // A shopper on a staff operation, or staff on a storefront one: audited like any denial.
+            if !nested { recordDenial(operation: name, context: context, error: error) }
+            throw error
+        }
+        if let permission = operation.permission, !context.holds(permission) {
+            let error = KernelError.denied(Self.denialMessage(context, permission))
+            if !nested { recordDenial(operation: name, context: context, error: error) }
+            throw error
+        }
+        return operation
     }
 
     /// Staff operations are for staff, storefront operations for shoppers. A storefront
@@ -122,7 +129,7 @@ extension Kernel {
         }
     }
 
-    private func runIdempotent(_ operation: OperationSpec, input: OperationInput, context: OperationContext,
+    func runIdempotent(_ operation: OperationSpec, input: OperationInput, context: OperationContext,
                                transaction tx: Transaction, deliver: inout Bool) throws -> Value {
         guard let key = context.idempotencyKey else {
             return try run(operation, input: input, context: context, transaction: tx, deliver: &deliver)
