@@ -208,4 +208,63 @@ final class ReadCacheTests: XCTestCase {
         harness.clock.advance(by: 2 * 3600)
         XCTAssertEqual(try browse(), ["tea", "mooncake"], "the mooncake's listing window opened: no write needed")
     }
+
+    /// Readers racing a writer never see an answer older than a commit that finished before
+    /// they asked, whether they go through `answer` or `reusedAnswer`.
+    func testReadersRacingAWriterNeverSeeAnOlderAnswer() throws {
+        let token = try kernel.signIn(email: shop.clerk, password: KernelHarness.password).token
+        let manager = try harness.context(as: shop.manager, shop: "north")
+        let race = Race()
+        let kernel = self.kernel
+        // Threads of their own: concurrentPerform runs only as many at once as there are cores.
+        let group = DispatchGroup()
+        for worker in 0..<4 {
+            group.enter()
+            Thread { defer { group.leave() }; Self.race(worker, race, kernel, manager, token) }.start()
+        }
+        group.wait()
+        XCTAssertEqual(race.violations, [])
+        XCTAssertGreaterThan(race.served, 100, "the readers ran between the commits")
+        XCTAssertEqual(try show(token).value["title"], "v150")
+    }
+
+    final class Race: @unchecked Sendable {
+        let lock = NSLock()
+        var committed = 0
+        var done = false
+        var violations: [String] = []
+        var served = 0
+    }
+
+    static func race(_ worker: Int, _ race: Race, _ kernel: Kernel, _ manager: OperationContext, _ token: String) {
+            if worker == 0 {
+                for version in 1...150 {
+                    _ = try? kernel.perform("catalog.product.update", input: ["handle": "tea", "title": .string("v\(version)")],
+                                            context: manager)
+                    race.lock.lock(); race.committed = version; race.lock.unlock()
+                    usleep(500)  // let the readers in between commits
+                }
+                race.lock.lock(); race.done = true; race.lock.unlock()
+                return
+            }
+            while true {
+                race.lock.lock()
+                let floor = race.committed, finished = race.done
+                race.lock.unlock()
+                let answer = worker == 1
+                    ? kernel.reusedAnswer("catalog.product.show", input: ["handle": "tea"], token: token, shopCode: "north")
+                    : try? kernel.answer("catalog.product.show", input: ["handle": "tea"],
+                                         context: try kernel.context(token: token, shopCode: "north"))
+                guard let title = answer?.value["title"]?.stringValue else {
+                    if finished { return }
+                    continue
+                }
+                let seen = title.hasPrefix("v") ? Int(title.dropFirst()) ?? 0 : 0
+                race.lock.lock()
+                race.served += 1
+                if seen < floor { race.violations.append("worker \(worker) saw \(title) after v\(floor) committed") }
+                race.lock.unlock()
+                if finished { return }
+            }
+    }
 }

@@ -62,6 +62,9 @@ final class WALHeaderWatch: @unchecked Sendable {
         withUnsafeMutableBytes(of: &first) { $0.copyMemory(from: UnsafeRawBufferPointer(start: header, count: 48)) }
         atomicMemoryFence(ordering: .acquiring)
         withUnsafeMutableBytes(of: &second) { $0.copyMemory(from: UnsafeRawBufferPointer(start: header + 48, count: 48)) }
+        // The header is read before anything the caller loads next (`lastSeen`, the
+        // generation), on any memory model.
+        atomicMemoryFence(ordering: .acquiring)
         guard first == second else { return nil }
         return withUnsafeBytes(of: first) { bytes -> UInt64? in
             guard bytes.load(fromByteOffset: 12, as: UInt8.self) != 0 else { return nil }  // isInit
