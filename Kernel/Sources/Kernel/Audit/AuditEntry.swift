@@ -41,20 +41,7 @@ public struct AuditEntry: Sendable {
         var bytes: [UInt8] = []
         bytes.reserveCapacity(120 + actor.utf8.count + operation.utf8.count + entity.utf8.count + change.utf8.count
                               + correlationID.utf8.count + outcome.utf8.count + prevHash.utf8.count)
-        func digits(_ value: Int64, _ body: (UnsafeRawBufferPointer) -> Void) {
-            var buffer: (UInt64, UInt64, UInt64) = (0, 0, 0)  // room for a sign and 20 digits
-            withUnsafeMutableBytes(of: &buffer) { raw in
-                var magnitude = value.magnitude
-                var index = raw.count
-                repeat {
-                    index -= 1
-                    raw[index] = UInt8(ascii: "0") + UInt8(magnitude % 10)
-                    magnitude /= 10
-                } while magnitude > 0
-                if value < 0 { index -= 1; raw[index] = UInt8(ascii: "-") }
-                body(UnsafeRawBufferPointer(rebasing: raw[index...]))
-            }
-        }
+        let digits = DecimalDigits.with
         func add(_ field: UnsafeRawBufferPointer) {
             digits(Int64(field.count)) { bytes.append(contentsOf: $0) }
             bytes.append(UInt8(ascii: ":"))

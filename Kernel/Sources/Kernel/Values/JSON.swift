@@ -61,20 +61,7 @@ public enum JSON {
 
     /// Decimal digits straight into the buffer (no String per number).
     private static func writeInt(_ value: Int64, into out: inout [UInt8]) {
-        if value < 0 { out.append(UInt8(ascii: "-")) }
-        var magnitude = value.magnitude
-        var digits: (UInt64, UInt64, UInt64) = (0, 0, 0)  // 24 bytes: room for 20 digits
-        let count = withUnsafeMutableBytes(of: &digits) { buffer -> Int in
-            var index = buffer.count
-            repeat {
-                index -= 1
-                buffer[index] = UInt8(ascii: "0") + UInt8(magnitude % 10)
-                magnitude /= 10
-            } while magnitude > 0
-            out.append(contentsOf: UnsafeRawBufferPointer(rebasing: buffer[index...]))
-            return buffer.count - index
-        }
-        _ = count
+        DecimalDigits.with(value) { out.append(contentsOf: $0) }
     }
 
     private static func writeString(_ s: String, into bytes: inout [UInt8]) {
