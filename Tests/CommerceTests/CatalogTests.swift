@@ -9,10 +9,13 @@ final class CatalogPriceProbe: Plugin {
                                   kernel: .compatible(with: Kernel.version))
 
     func register(_ registrar: PluginRegistrar) throws {
+        // The same in a read and in a write transaction (where checkout runs, and where the
+        // writer's memo keeps SKUs between transactions).
+        for (name, mutates) in [("probe.price", false), ("probe.price_in_write", true)] {
         try registrar.operation(OperationSpec(
-            name: "probe.price", summary: "Price one cart line in the shop's currency",
+            name: name, summary: "Price one cart line in the shop's currency",
             fields: [Field("sku", required: true, help: "SKU code"), Field("quantity", .int, required: true, help: "units")],
-            permission: "shop.read", mutates: false
+            permission: "shop.read", mutates: mutates
         ) { scope in
             let shopCurrency = try scope.context.requireShop().currency
             let cart = try scope.filter(Hooks.checkoutPrice, Cart(
@@ -23,6 +26,7 @@ final class CatalogPriceProbe: Plugin {
                     "unit_price": line.unitPrice?.value ?? .null, "weight_grams": .int(line.weightGrams),
                     "volume_cm3": .int(line.volumeCm3), "line_total": try line.total().value]
         })
+        }
     }
 }
 
@@ -544,6 +548,43 @@ final class CatalogTests: XCTestCase {
         try run("catalog.sku.update", ["code": "TEA-1", "price": 500])  // re-priced in the shop's currency now
         XCTAssertEqual(try kernel.perform("probe.price", input: ["sku": "TEA-1", "quantity": 1], context: usd)["unit_price"],
                        ["amount": 500, "currency": "USD", "display": "5.00 USD"])
+    }
+
+    /// Checkout prices SKUs through the writer's memo: every catalog change, listing window,
+    /// rollback and change by another connection must show at the next checkout.
+    func testCheckoutPricingSeesEveryCatalogChangeAtOnce() throws {
+        try product("tea", "Green tea")
+        try sku("tea", "TEA-1", price: 450)
+        func price(_ code: String = "TEA-1") throws -> Value? {
+            try run("probe.price_in_write", ["sku": .string(code), "quantity": 1], as: .clerk)["unit_price"]?["amount"]
+        }
+        XCTAssertEqual(try price(), 450)
+        XCTAssertEqual(try price(), 450)
+        try run("catalog.sku.update", ["code": "TEA-1", "price": 480])
+        XCTAssertEqual(try price(), 480)
+        try run("catalog.product.update", ["handle": "tea", "title": "Sencha"])
+        XCTAssertEqual(try run("probe.price_in_write", ["sku": "TEA-1", "quantity": 1], as: .clerk)["title"], "Sencha")
+        try run("catalog.product.unpublish", ["handle": "tea"])
+        XCTAssertEqual(refusal("probe.price_in_write", ["sku": "TEA-1", "quantity": 1], as: .clerk)?.message,
+                       "product 'Sencha' (SKU TEA-1) is not listed")
+        try run("catalog.product.publish", ["handle": "tea"])
+        XCTAssertEqual(try price(), 480)
+        // A listing window ends with no write at all: checked at use, not remembered.
+        try run("catalog.product.schedule", ["handle": "tea", "unlist_at": "2027-01-15T09:00:00Z"])
+        XCTAssertEqual(try price(), 480)
+        harness.clock.advance(by: 3600)
+        XCTAssertEqual(refusal("probe.price_in_write", ["sku": "TEA-1", "quantity": 1], as: .clerk)?.message,
+                       "product 'Sencha' (SKU TEA-1) is not listed")
+        try run("catalog.product.publish", ["handle": "tea"])
+        // An unknown SKU is refused until it is added.
+        XCTAssertEqual(refusal("probe.price_in_write", ["sku": "CUP-1", "quantity": 1], as: .clerk)?.message, "unknown SKU 'CUP-1'")
+        try product("cup", "Cup")
+        try sku("cup", "CUP-1", price: 1200)
+        XCTAssertEqual(try price("CUP-1"), 1200)
+        // Another connection (as another process would) changes the price behind the kernel's back.
+        let other = try Store(path: kernel.store.path)
+        try other.write { try $0.execute("UPDATE catalog_skus SET price = 999 WHERE code = 'TEA-1'") }
+        XCTAssertEqual(try price(), 999)
     }
 
     // MARK: Permissions and shops

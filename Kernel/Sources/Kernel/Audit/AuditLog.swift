@@ -1,6 +1,7 @@
 /// The append-only, hash-chained audit log. Each shop (and the platform, as shop 0) has
-/// its own chain; `souk_audit_heads` keeps the last sequence number and hash of each, so
-/// that deleting the newest rows is caught as well as editing or inserting rows.
+/// its own chain; the chain's row in `souk_counters` (name `audit`) keeps the last sequence
+/// number and hash of each, so that deleting the newest rows is caught as well as editing or
+/// inserting rows.
 enum AuditLog {
     static let genesis = String(repeating: "0", count: 64)
 
@@ -15,8 +16,9 @@ enum AuditLog {
     }
 
     static func append(_ record: Record, at: Int64, in tx: Transaction) throws {
-        let head = try tx.query("SELECT seq, hash FROM souk_audit_heads WHERE shop_id = ?", values: [.integer(record.shopID)]).first
-        let seq = (try head?.int64("seq") ?? 0) + 1
+        let head = try tx.query("SELECT value, hash FROM souk_counters WHERE shop_id = ? AND name = 'audit'",
+                                values: [.integer(record.shopID)]).first
+        let seq = (try head?.int64("value") ?? 0) + 1
         let prev = try head?.string("hash") ?? genesis
         let change = JSON.encode(record.change)
         let hash = AuditEntry.computeHash(shopID: record.shopID, seq: seq, at: at, actor: record.actor,
@@ -28,8 +30,15 @@ enum AuditLog {
             """, values: [.integer(record.shopID), .integer(seq), .integer(at), .text(record.actor), .text(record.operation),
                           .text(record.entity), .text(change), .text(record.correlationID), .text(record.outcome), .text(prev),
                           .text(hash)])
-        try tx.execute("INSERT OR REPLACE INTO souk_audit_heads (shop_id, seq, hash) VALUES (?, ?, ?)",
-                       values: [.integer(record.shopID), .integer(seq), .text(hash)])
+        // An UPDATE in place (a REPLACE would delete and re-insert the row); the chain's first
+        // entry inserts it.
+        if head == nil {
+            try tx.execute("INSERT INTO souk_counters (shop_id, name, value, hash) VALUES (?, 'audit', ?, ?)",
+                           values: [.integer(record.shopID), .integer(seq), .text(hash)])
+        } else {
+            try tx.execute("UPDATE souk_counters SET value = ?, hash = ? WHERE shop_id = ? AND name = 'audit'",
+                           values: [.integer(seq), .text(hash), .integer(record.shopID)])
+        }
     }
 
     /// The result of checking one chain.
@@ -63,8 +72,8 @@ enum AuditLog {
             prev = entry.hash
             expectedSeq += 1
         }
-        let head = try tx.query("SELECT seq, hash FROM souk_audit_heads WHERE shop_id = ?", [shopID]).first
-        let headSeq = try head?.int64("seq") ?? 0
+        let head = try tx.query("SELECT value, hash FROM souk_counters WHERE shop_id = ? AND name = 'audit'", [shopID]).first
+        let headSeq = try head?.int64("value") ?? 0
         let headHash = try head?.string("hash") ?? genesis
         if headSeq != expectedSeq - 1 || headHash != prev {
             let problem = headSeq > expectedSeq - 1

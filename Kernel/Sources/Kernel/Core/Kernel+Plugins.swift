@@ -3,9 +3,14 @@ extension Kernel {
     /// and never switched off.
     func enabledPlugins(shopID: Int64, in tx: Transaction) throws -> Set<String> {
         if let known = tx.enabledPlugins[shopID] { return known }
-        var choices: [String: Bool] = [:]
-        for row in try tx.query("SELECT plugin_id, enabled FROM souk_plugin_shops WHERE shop_id = ?", values: [.integer(shopID)]) {
-            choices[try row.string("plugin_id")] = try row.bool("enabled")
+        // The shop's choices change rarely and are needed by every mutation: kept by the
+        // writer's memo until `souk_plugin_shops` changes.
+        let choices = try tx.remembered(shopID: shopID, "kernel.plugin-choices") {
+            var choices: [String: Bool] = [:]
+            for row in try tx.query("SELECT plugin_id, enabled FROM souk_plugin_shops WHERE shop_id = ?", values: [.integer(shopID)]) {
+                choices[try row.string("plugin_id")] = try row.bool("enabled")
+            }
+            return choices
         }
         // Reads only the id and the default of each plugin (filtering the loaded list copied
         // every plugin's whole manifest, twice, in every write transaction).

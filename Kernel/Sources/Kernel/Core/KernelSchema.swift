@@ -78,5 +78,17 @@ enum KernelSchema {
         Migration(version: 5, name: "outbox rows name their subscribers", sql: """
         ALTER TABLE souk_outbox ADD COLUMN subscribers TEXT;
         """),
+        // Per-shop counters in one small table keyed by (shop, name): the audit chain's head
+        // (name `audit`, with its hash) and plugins' sequences such as order numbers
+        // (`orders.number`). A shop's rows sit side by side on one page, so a checkout that
+        // advances its order number and appends to the audit chain writes one page for both
+        // instead of one per table.
+        Migration(version: 6, name: "per-shop counters hold the audit head", sql: """
+        CREATE TABLE souk_counters (
+            shop_id INTEGER NOT NULL, name TEXT NOT NULL, value INTEGER NOT NULL, hash TEXT,
+            PRIMARY KEY (shop_id, name)) WITHOUT ROWID;
+        INSERT INTO souk_counters (shop_id, name, value, hash) SELECT shop_id, 'audit', seq, hash FROM souk_audit_heads;
+        DROP TABLE souk_audit_heads;
+        """),
 ]
 }

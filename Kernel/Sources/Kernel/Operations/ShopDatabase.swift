@@ -71,4 +71,65 @@ public struct ShopDatabase {
     }
 
     public var lastInsertRowID: Int64 { transaction.lastInsertRowID }
+
+    /// Advances the shop's counter `name` and returns its new value; the first call in a shop
+    /// returns `first`. For numbers people read, such as order numbers: inside the operation's
+    /// write transaction, so numbers are gapless, and a rolled-back operation gives its number
+    /// back. Name counters after your plugin, `giftwrap.ticket`; names without a dot are the
+    /// kernel's (the audit chain's head is `audit`).
+    /// ```swift
+    /// let ticket = try scope.db.nextCounterValue("giftwrap.ticket", first: 1)
+    /// ```
+    public func nextCounterValue(_ name: String, first: Int64 = 1) throws -> Int64 {
+        guard Self.isCounterName(name) else {
+            throw KernelError.invalid("counter", "counter name '\(name)' must be code-like and start with the plugin's name and a dot, e.g. giftwrap.ticket")
+        }
+        // An UPDATE then a read: an upsert with RETURNING makes SQLite buffer the row in a
+        // temporary table, which costs more than both statements together.
+        if try execute("UPDATE souk_counters SET value = value + 1 WHERE shop_id = :shop AND name = :name", values: ["name": .text(name)]) == 1 {
+            return try query("SELECT value FROM souk_counters WHERE shop_id = :shop AND name = :name", values: ["name": .text(name)])[0].int64("value")
+        }
+        try execute("INSERT INTO souk_counters (shop_id, name, value) VALUES (:shop, :name, :first)", values: ["name": .text(name), "first": .integer(first)])
+        return first
+    }
+
+    /// What `load` returns for `key` in this shop, kept across write transactions until one
+    /// of the tables that `load`'s statements read changes, through this kernel or any other
+    /// process; then `load` runs again. For rows read on every mutation that rarely change,
+    /// such as prices at checkout. The kernel learns which tables a statement reads from
+    /// SQLite when it prepares it, so there is nothing to declare. Keys are per shop; start
+    /// them with your plugin's name. In a read transaction (reads have the read cache) and
+    /// with `SOUK_WRITE_MEMO=off`, `load` runs every time.
+    /// ```swift
+    /// let fee = try scope.db.remembered("giftwrap.fee:\(style)") {
+    ///     try scope.db.query("SELECT fee FROM giftwrap_styles WHERE shop_id = :shop AND code = :code",
+    ///                        values: ["code": .text(style)]).first?.int64("fee")
+    /// }
+    /// ```
+    /// `load` must read through this `ShopDatabase` and compute only from what it reads (not
+    /// from the clock or the input); check time windows on the value it returns.
+    public func remembered<T: Sendable>(_ key: String, _ load: () throws -> T) throws -> T {
+        try transaction.remembered(shopID: shopID, key, load)
+    }
+
+    /// `plugin.counter`: two codes (see `Validation.isCode`) joined by one dot; checked byte by
+    /// byte because it runs on every order.
+    static func isCounterName(_ name: String) -> Bool {
+        var partLength = 0, parts = 1
+        for byte in name.utf8 {
+            switch byte {
+            case UInt8(ascii: "a")...UInt8(ascii: "z"): partLength += 1
+            case UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "-"), UInt8(ascii: "_"):
+                guard partLength > 0 else { return false }
+                partLength += 1
+            case UInt8(ascii: "."):
+                guard partLength > 0, parts == 1 else { return false }
+                parts = 2
+                partLength = 0
+            default: return false
+            }
+            if partLength > 32 { return false }
+        }
+        return parts == 2 && partLength > 0
+    }
 }

@@ -6,9 +6,16 @@ internal import CSQLite
 final class Connection {
     private(set) var handle: OpaquePointer?
     let path: String
+    /// What each statement reads and writes, recorded at prepare time (writer only).
+    private let access: StatementAccess?
+    /// Values kept across write transactions (writer only; see `WriteMemo`).
+    let memo: WriteMemo?
 
     init(path: String, readOnly: Bool) throws {
         self.path = path
+        let remembers = !readOnly && Self.memoEnabled
+        access = remembers ? StatementAccess() : nil
+        memo = remembers ? WriteMemo() : nil
         let flags = (readOnly ? SQLITE_OPEN_READONLY : (SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE))
             | SQLITE_OPEN_NOMUTEX
         var db: OpaquePointer?
@@ -22,6 +29,7 @@ final class Connection {
         }
         // Wait for other writers (other processes too) instead of failing at once.
         sqlite3_busy_timeout(db, 15_000)
+        if let access, let db { access.install(on: db) }
         if Self.traceStatements {
             // SOUK_TRACE_SQL=1: every statement as it runs, on stderr (for profiling and for
             // plugin authors checking what their operations cost).
@@ -38,6 +46,8 @@ final class Connection {
     }
 
     private static let traceStatements = ProcessInfo.processInfo.environment["SOUK_TRACE_SQL"] == "1"
+    /// `SOUK_WRITE_MEMO=off` turns the writer's memo off (every value is loaded each time).
+    static let memoEnabled = ProcessInfo.processInfo.environment["SOUK_WRITE_MEMO"] != "off"
 
     deinit {
         for entry in preparedCache.values { sqlite3_finalize(entry.statement) }
@@ -59,6 +69,8 @@ final class Connection {
     func execute(script: String) throws {
         var message: UnsafeMutablePointer<CChar>?
         let rc = sqlite3_exec(handle, script, nil, nil, &message)
+        // Scripts are migrations and pragmas: whatever they changed, forget every value.
+        memo?.dropAll()
         if rc != SQLITE_OK {
             let text = message.map { String(cString: $0) } ?? lastError
             sqlite3_free(message)
@@ -74,9 +86,23 @@ final class Connection {
         /// Whether the SQL names a `:shop` parameter (what `ShopDatabase` requires).
         let namesShop: Bool
         let columns: Row.Columns
+        /// Tables the statement reads and writes, and whether it changes the schema, as
+        /// SQLite's authorizer reported them when it was prepared (empty without a memo).
+        let reads: [Int]
+        let writes: [Int]
+        let changesSchema: Bool
 
-        init(_ statement: OpaquePointer) {
+        init(_ statement: OpaquePointer, access: StatementAccess?, memo: WriteMemo?) {
             self.statement = statement
+            if let access, let memo {
+                reads = access.reads.map(memo.tableID)
+                writes = access.writes.map(memo.tableID)
+                changesSchema = access.changesSchema
+            } else {
+                reads = []
+                writes = []
+                changesSchema = false
+            }
             names = (0..<Int(sqlite3_bind_parameter_count(statement))).map { index in
                 guard let raw = sqlite3_bind_parameter_name(statement, Int32(index + 1)) else { return nil }
                 let name = String(cString: raw)
@@ -114,11 +140,12 @@ final class Connection {
             return entry
         }
         var statement: OpaquePointer?
+        access?.reset()
         guard sqlite3_prepare_v3(handle, sql, -1, UInt32(SQLITE_PREPARE_PERSISTENT), &statement, nil) == SQLITE_OK,
               let statement else {
             throw KernelError(.storage, "cannot prepare SQL (\(lastError)): \(sql)")
         }
-        let entry = Prepared(statement)
+        let entry = Prepared(statement, access: access, memo: memo)
         preparedCache[sql] = entry
         remember(address, sql, entry)
         return entry
@@ -199,6 +226,7 @@ final class Connection {
         }
         let statement = entry.statement
         defer { sqlite3_reset(statement) }
+        if let memo { memo.willRun(reads: entry.reads, writes: entry.writes, changesSchema: entry.changesSchema) }
         try bind(parameters, named: named, to: entry)
         let columns = entry.columns
         let columnCount = columns.names.count

@@ -42,7 +42,10 @@ public final class Store: @unchecked Sendable {
         }
         try writer.execute("BEGIN IMMEDIATE")
         writeDepth = 1
-        defer { writeDepth = 0 }
+        defer {
+            writeDepth = 0
+            writer.memo?.transactionEnded()
+        }
         do {
             let result = try body(transaction)
             try writer.execute("COMMIT")

@@ -50,6 +50,15 @@ public final class Transaction {
         try connection.execute(sql, values)
     }
 
+    /// What `load` returns, kept across write transactions until a table its statements read
+    /// changes (see `WriteMemo`). In a read transaction `load` simply runs.
+    func remembered<T: Sendable>(shopID: Int64, _ name: String, _ load: () throws -> T) throws -> T {
+        guard isWritable, let memo = connection.memo else { return try load() }
+        return try memo.value(WriteMemo.Key(shopID: shopID, name: name), dataVersion: {
+            try connection.query("PRAGMA data_version")[0].int64("data_version")
+        }, load)
+    }
+
     /// The rowid of the last row inserted through this connection.
     public var lastInsertRowID: Int64 { connection.lastInsertRowID }
 
@@ -68,6 +77,7 @@ public final class Transaction {
             throw refusal.error
         } catch {
             _ = try? connection.execute("ROLLBACK TO souk_nested")
+            connection.memo?.savepointRolledBack()
             _ = try? connection.execute("RELEASE souk_nested")
             publishedEvents.removeSubrange(publishedBefore...)
             throw error

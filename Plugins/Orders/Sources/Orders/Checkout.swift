@@ -39,15 +39,15 @@ enum Checkout {
     /// The most lines written by one INSERT; larger orders take several.
     static let linesBatch = 16
 
-    /// Parameter names of the n-th line of a multi-row INSERT: sku0, title0, ...
+    /// Parameter names of the n-th line of a multi-row INSERT: line0, sku0, title0, ...
     static let lineNames: [[String]] = (0..<linesBatch).map { index in
-        ["sku", "title", "product", "quantity", "price", "total", "discount", "weight"].map { "\($0)\(index)" }
+        ["line", "sku", "title", "product", "quantity", "price", "total", "discount", "weight"].map { "\($0)\(index)" }
     }
 
     /// `INSERT INTO orders_lines ... VALUES (...), (...)` for 1...linesBatch lines, made once
     /// so that the connection finds each prepared statement by its text's address.
     static let lineInserts: [String] = (1...linesBatch).map { count in
-        "INSERT INTO orders_lines (order_id, shop_id, sku, title, product_id, quantity, unit_price, line_total, discount, weight_grams) VALUES "
+        "INSERT INTO orders_lines (order_id, shop_id, line_no, sku, title, product_id, quantity, unit_price, line_total, discount, weight_grams) VALUES "
             + lineNames.prefix(count).map { "(:order, :shop, " + $0.map { ":" + $0 }.joined(separator: ", ") + ")" }.joined(separator: ", ")
     }
 
@@ -60,16 +60,9 @@ enum Checkout {
         let db = try scope.db
         let actor = scope.context.actor.description, now = scope.now
         // Values are bound as ordered pairs, in the order each statement names them.
-        // The shop's next order number: an UPDATE and a read (an upsert with RETURNING made
-        // SQLite buffer the row in a temporary table, which cost more than both together);
-        // the first order of a shop inserts the row. All inside the write transaction.
-        let next: Int64
-        if try db.execute("UPDATE orders_sequences SET next = next + 1 WHERE shop_id = :shop", values: [:]) == 1 {
-            next = try db.query("SELECT next FROM orders_sequences WHERE shop_id = :shop", values: [:])[0].int64("next")
-        } else {
-            try db.execute("INSERT INTO orders_sequences (shop_id, next) VALUES (:shop, 1001)", values: [:])
-            next = 1001
-        }
+        // The shop's next order number, from the kernel's per-shop counters: the same page as
+        // the audit chain's head, which this transaction writes anyway.
+        let next = try db.nextCounterValue("orders.number", first: 1001)
         let number = "\(shop.code.uppercased())-\(next)"
         try db.execute("""
             INSERT INTO orders_orders (shop_id, number, customer_id, currency, subtotal, discount_total, shipping_total, fee_total,
@@ -89,17 +82,18 @@ enum Checkout {
         while start < priced.lines.count {
             let end = min(start + linesBatch, priced.lines.count)
             var values: [(String, SQLValue)] = [("order", .integer(orderID))]
-            values.reserveCapacity(1 + 8 * (end - start))
+            values.reserveCapacity(1 + 9 * (end - start))
             for index in start..<end {
                 let line = priced.lines[index], names = lineNames[index - start]
-                values.append((names[0], .text(line.sku)))
-                values.append((names[1], .text(line.title)))
-                values.append((names[2], line.productID.sqlValue))
-                values.append((names[3], .integer(line.quantity)))
-                values.append((names[4], .integer(line.unitPrice!.minorUnits)))
-                values.append((names[5], .integer(try line.total().minorUnits)))
-                values.append((names[6], .integer(totals.lineDiscounts[index].minorUnits)))
-                values.append((names[7], .integer(line.weightGrams)))
+                values.append((names[0], .integer(Int64(index + 1))))
+                values.append((names[1], .text(line.sku)))
+                values.append((names[2], .text(line.title)))
+                values.append((names[3], line.productID.sqlValue))
+                values.append((names[4], .integer(line.quantity)))
+                values.append((names[5], .integer(line.unitPrice!.minorUnits)))
+                values.append((names[6], .integer(try line.total().minorUnits)))
+                values.append((names[7], .integer(totals.lineDiscounts[index].minorUnits)))
+                values.append((names[8], .integer(line.weightGrams)))
             }
             try db.execute(lineInserts[end - start - 1], values: values)
             start = end
@@ -111,11 +105,8 @@ enum Checkout {
                 """, binding: ["order": orderID, "kind": adjustment.kind.rawValue, "code": adjustment.code, "label": adjustment.label,
                                "amount": adjustment.amount.minorUnits])
         }
-        try db.execute("""
-            INSERT INTO orders_transitions (order_id, shop_id, from_status, to_status, actor, reason, at)
-            VALUES (:order, :shop, NULL, :to, :actor, 'placed', :now)
-            """, values: ["order": .integer(orderID), "to": .text(OrderStatus.pendingPayment.rawValue), "actor": .text(actor),
-                          "now": .integer(now)])
+        // No transition row for the first state: the order's `placed_at` and `placed_by` say
+        // who placed it and when (`orders.history` lists them as the first step).
         let snapshot = OrderSnapshot(id: orderID, number: number, customerID: priced.customerID, status: .pendingPayment,
                                      lines: priced.lines, adjustments: priced.adjustments, total: totals.total,
                                      attributes: priced.attributes)

@@ -75,11 +75,14 @@ enum OrderOperations {
         fields: [orderField], permission: "orders.read", mutates: false
     ) { scope in
         let row = try OrderRecord.row(try scope.input.string("order"), scope)
-        return .array(try scope.db.query("SELECT * FROM orders_transitions WHERE shop_id = :shop AND order_id = :order ORDER BY id",
-                                         ["order": try row.int64("id")]).map {
+        // The first step is the placement itself, recorded on the order row.
+        let placed: Value = ["from": .null, "to": .string(OrderStatus.pendingPayment.rawValue), "by": .string(try row.string("placed_by")),
+                             "at": .string(Validation.isoString(millis: try row.int64("placed_at"))), "reason": "placed"]
+        return .array([placed] + (try scope.db.query("SELECT * FROM orders_transitions WHERE shop_id = :shop AND order_id = :order ORDER BY id",
+                                                      ["order": try row.int64("id")]).map {
             ["from": Value(try $0.optionalString("from_status")), "to": .string(try $0.string("to_status")),
              "by": .string(try $0.string("actor")), "at": .string(Validation.isoString(millis: try $0.int64("at"))),
              "reason": Value(try $0.optionalString("reason"))]
-        })
+        }))
     }
 }

@@ -41,7 +41,7 @@ enum OrderLookup {
     static func items(_ order: OrderInfo, _ scope: OperationScope) throws -> [OrderItem] {
         let db = try scope.db
         var items: [OrderItem] = []
-        for row in try db.query("SELECT sku, title, quantity FROM orders_lines WHERE shop_id = :shop AND order_id = :order ORDER BY id",
+        for row in try db.query("SELECT sku, title, quantity FROM orders_lines WHERE shop_id = :shop AND order_id = :order ORDER BY line_no",
                                 ["order": order.id]) {
             let sku = try row.string("sku"), quantity = try row.int64("quantity")
             if let index = items.firstIndex(where: { $0.sku == sku }) {
