@@ -14,7 +14,9 @@ let package = Package(
             name: "CSQLite", path: "Sources/CSQLite", pkgConfig: "sqlite3",
             providers: [.apt(["libsqlite3-dev"])]),
         .systemLibrary(name: "CCrypt", path: "Sources/CCrypt"),
-        .target(name: "Kernel", dependencies: ["CSQLite", "CCrypt"]),
+        // SHA-256 on the x86 SHA extensions; the Swift code in Kernel is the fallback.
+        .target(name: "CSHA256", path: "Sources/CSHA256"),
+        .target(name: "Kernel", dependencies: ["CSQLite", "CCrypt", "CSHA256"]),
     ],
     swiftLanguageModes: [.v6]
 )

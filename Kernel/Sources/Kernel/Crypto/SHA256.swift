@@ -1,12 +1,43 @@
+import Foundation
+internal import CSHA256
+
 /// SHA-256 (FIPS 180-4). Used for the audit hash chain, session-token hashes and request
 /// fingerprints; Foundation on Linux has no digest API and Souk takes no packages.
+///
+/// The compression function runs on the x86 SHA extensions (the C target CSHA256) when the
+/// CPU has them, and in Swift otherwise; `SOUK_SHA256=portable` forces the Swift code for
+/// the whole process. Both give the same digests (CryptoTests compares them).
 public struct SHA256: Sendable {
-    // The eight state words as stored properties (an array here cost a bounds and
-    // uniqueness check on every access in the compression loop).
-    private var h0: UInt32 = 0x6a09e667, h1: UInt32 = 0xbb67ae85, h2: UInt32 = 0x3c6ef372, h3: UInt32 = 0xa54ff53a
-    private var h4: UInt32 = 0x510e527f, h5: UInt32 = 0x9b05688c, h6: UInt32 = 0x1f83d9ab, h7: UInt32 = 0x5be0cd19
+    /// Which compression function a hasher runs. Tests hash with each and compare.
+    @_spi(Testing)
+    public enum Engine: Sendable, CaseIterable {
+        /// The Swift code in this file: any CPU.
+        case portable
+        /// SHA-NI (sha256rnds2, sha256msg1, sha256msg2) through CSHA256.
+        case accelerated
+
+        /// Whether this CPU can run the engine.
+        public var isAvailable: Bool { self == .portable || Self.cpuHasSHAExtensions }
+
+        /// What `SHA256()` uses: decided once per process.
+        public static let preferred: Engine = {
+            let forced = getenv("SOUK_SHA256").map { String(cString: $0) } == "portable"
+            return !forced && cpuHasSHAExtensions ? .accelerated : .portable
+        }()
+
+        private static let cpuHasSHAExtensions = souk_sha256_accelerated() != 0
+    }
+
+    private static let acceleratedByDefault = Engine.preferred == .accelerated
+
+    // The eight state words H0...H7 as one homogeneous tuple: separate words for the Swift
+    // loop (an array here cost a bounds and uniqueness check on every access), contiguous
+    // memory for the C function.
+    private var state: (UInt32, UInt32, UInt32, UInt32, UInt32, UInt32, UInt32, UInt32) =
+        (0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a, 0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19)
     private var buffer: [UInt8] = []
     private var length: UInt64 = 0
+    private let accelerated: Bool
 
     private static let k: [UInt32] = [
         0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b, 0x59f111f1, 0x923f82a4, 0xab1c5ed5,
@@ -19,7 +50,14 @@ public struct SHA256: Sendable {
         0x748f82ee, 0x78a5636f, 0x84c87814, 0x8cc70208, 0x90befffa, 0xa4506ceb, 0xbef9a3f7, 0xc67178f2,
     ]
 
-    public init() {}
+    public init() { accelerated = Self.acceleratedByDefault }
+
+    /// A hasher on the given engine, which must be available on this CPU.
+    @_spi(Testing)
+    public init(engine: Engine) {
+        precondition(engine.isAvailable, "SHA-256 engine \(engine) needs the x86 SHA extensions")
+        accelerated = engine == .accelerated
+    }
 
     public mutating func update<Bytes: Sequence>(_ bytes: Bytes) where Bytes.Element == UInt8 {
         // Contiguous input (arrays, UTF-8 views of native strings) is hashed block by block
@@ -43,9 +81,11 @@ public struct SHA256: Sendable {
                 buffer.removeAll(keepingCapacity: true)
             }
         }
-        while input.count - offset >= 64 {
-            compress(UnsafeRawBufferPointer(rebasing: input[offset..<offset + 64]))
-            offset += 64
+        // Every whole block left in one call.
+        let whole = (input.count - offset) & ~63
+        if whole > 0 {
+            compress(UnsafeRawBufferPointer(rebasing: input[offset..<offset + whole]))
+            offset += whole
         }
         if offset < input.count { buffer.append(contentsOf: input[offset...]) }
     }
@@ -69,11 +109,9 @@ public struct SHA256: Sendable {
                 tail[count] = UInt8(truncatingIfNeeded: bitLength >> UInt64(shift))
                 count += 1
             }
-            let bytes = UnsafeRawBufferPointer(tail)
-            compress(UnsafeRawBufferPointer(rebasing: bytes[0..<64]))
-            if total == 128 { compress(UnsafeRawBufferPointer(rebasing: bytes[64..<128])) }
+            compress(UnsafeRawBufferPointer(rebasing: UnsafeRawBufferPointer(tail)[0..<total]))
         }
-        let words = (h0, h1, h2, h3, h4, h5, h6, h7)
+        let words = state
         return [UInt8](unsafeUninitializedCapacity: 32) { digest, initialized in
             withUnsafeBytes(of: words) { raw in
                 for index in 0..<8 {
@@ -100,10 +138,23 @@ public struct SHA256: Sendable {
         return Hex.encode(hasher.finish())
     }
 
-    private mutating func compress(_ block: UnsafeRawBufferPointer) {
+    /// Compresses `blocks` (a non-empty whole number of 64-byte blocks) into the state.
+    private mutating func compress(_ blocks: UnsafeRawBufferPointer) {
+        let start = blocks.baseAddress!.assumingMemoryBound(to: UInt8.self)
+        if accelerated {
+            withUnsafeMutablePointer(to: &state) {
+                $0.withMemoryRebound(to: UInt32.self, capacity: 8) { words in
+                    souk_sha256_compress_blocks(words, start, blocks.count / 64)
+                }
+            }
+        } else {
+            for offset in stride(from: 0, to: blocks.count, by: 64) { compressPortably(start + offset) }
+        }
+    }
+
+    private mutating func compressPortably(_ bytes: UnsafePointer<UInt8>) {
         Self.k.withUnsafeBufferPointer { k in
             withUnsafeTemporaryAllocation(of: UInt32.self, capacity: 64) { w in
-                let bytes = block.baseAddress!.assumingMemoryBound(to: UInt8.self)
                 for i in 0..<16 {
                     w[i] = UInt32(bytes[i &* 4]) << 24 | UInt32(bytes[i &* 4 &+ 1]) << 16
                         | UInt32(bytes[i &* 4 &+ 2]) << 8 | UInt32(bytes[i &* 4 &+ 3])
@@ -114,7 +165,7 @@ public struct SHA256: Sendable {
                     let s1 = w2.rotatedRight(17) ^ w2.rotatedRight(19) ^ (w2 >> 10)
                     w[i] = w[i &- 16] &+ s0 &+ w[i &- 7] &+ s1
                 }
-                var a = h0, b = h1, c = h2, d = h3, e = h4, f = h5, g = h6, h = h7
+                var (a, b, c, d, e, f, g, h) = state
                 for i in 0..<64 {
                     let s1 = e.rotatedRight(6) ^ e.rotatedRight(11) ^ e.rotatedRight(25)
                     let choice = (e & f) ^ (~e & g)
@@ -124,8 +175,8 @@ public struct SHA256: Sendable {
                     let t2 = s0 &+ majority
                     h = g; g = f; f = e; e = d &+ t1; d = c; c = b; b = a; a = t1 &+ t2
                 }
-                h0 &+= a; h1 &+= b; h2 &+= c; h3 &+= d
-                h4 &+= e; h5 &+= f; h6 &+= g; h7 &+= h
+                state.0 &+= a; state.1 &+= b; state.2 &+= c; state.3 &+= d
+                state.4 &+= e; state.5 &+= f; state.6 &+= g; state.7 &+= h
             }
         }
     }
