@@ -581,7 +581,9 @@ final class CatalogTests: XCTestCase {
         try product("cup", "Cup")
         try sku("cup", "CUP-1", price: 1200)
         XCTAssertEqual(try price("CUP-1"), 1200)
-        // Another connection (as another process would) changes the price behind the kernel's back.
+        // Another connection (as another process would) changes the price behind the kernel's
+        // back, right after checkout priced it (and so remembered it).
+        XCTAssertEqual(try price(), 480)
         let other = try Store(path: kernel.store.path)
         try other.write { try $0.execute("UPDATE catalog_skus SET price = 999 WHERE code = 'TEA-1'") }
         XCTAssertEqual(try price(), 999)

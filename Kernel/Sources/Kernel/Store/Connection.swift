@@ -276,6 +276,14 @@ final class Connection {
 
     var lastInsertRowID: Int64 { sqlite3_last_insert_rowid(handle) }
 
+    /// SQLite's data version of the main database file: it changes whenever the file's
+    /// content changes, through this connection or any other (a file control, no statement).
+    func fileDataVersion() -> UInt32 {
+        var version: UInt32 = 0
+        sqlite3_file_control(handle, "main", SQLITE_FCNTL_DATA_VERSION, &version)
+        return version
+    }
+
     var isAutocommit: Bool { sqlite3_get_autocommit(handle) != 0 }
 }
 

@@ -44,7 +44,7 @@ public final class Store: @unchecked Sendable {
         writeDepth = 1
         defer {
             writeDepth = 0
-            writer.memo?.transactionEnded()
+            writer.memo?.transactionEnded(dataVersion: writer.fileDataVersion())
         }
         do {
             let result = try body(transaction)

@@ -54,9 +54,7 @@ public final class Transaction {
     /// changes (see `WriteMemo`). In a read transaction `load` simply runs.
     func remembered<T: Sendable>(shopID: Int64, _ name: String, _ load: () throws -> T) throws -> T {
         guard isWritable, let memo = connection.memo else { return try load() }
-        return try memo.value(WriteMemo.Key(shopID: shopID, name: name), dataVersion: {
-            try connection.query("PRAGMA data_version")[0].int64("data_version")
-        }, load)
+        return try memo.value(WriteMemo.Key(shopID: shopID, name: name), dataVersion: connection.fileDataVersion, load)
     }
 
     /// The rowid of the last row inserted through this connection.

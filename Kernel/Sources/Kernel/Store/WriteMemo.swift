@@ -15,10 +15,13 @@ internal import CSQLite
 ///   back, every table written since the transaction began is stamped again, so a value
 ///   loaded from rows that were then rolled back is never served.
 /// - **Changes made by anyone else** (another process, another connection in this process).
-///   `PRAGMA data_version` on this connection moves only when another connection commits;
-///   it is read once per write transaction, under the write lock, before the first value is
-///   served, and a change drops every value. While this connection holds the write lock
-///   nobody else can commit, so values loaded in it stay valid until it releases the lock.
+///   SQLite's data version of the database file (`SQLITE_FCNTL_DATA_VERSION`, a file control:
+///   no statement) moves on every change to the file, this connection's own commits
+///   included. It is read when this connection's write transaction ends and again, under the
+///   write lock, before the first value of the next one is served: if it moved in between,
+///   someone else committed, and every value is dropped. While this connection holds the
+///   write lock nobody else can commit, so values loaded in it stay valid until it releases
+///   the lock. (A version that moved for any other reason only costs a reload.)
 ///
 /// Schema changes (scripts, DDL) drop every value. Only the writer connection has a memo, and
 /// it is used only inside write transactions: `Store` hands the writer to one thread at a time.
@@ -58,7 +61,8 @@ final class WriteMemo {
     /// The tables read by the loader that is running now (nil when none is).
     private var recording: [Int]?
     private var checkedOthersInTransaction = false
-    private var dataVersion: Int64?
+    /// The file's data version when this connection's last write transaction ended.
+    private var dataVersion: UInt32?
 
     // MARK: Called by Connection and Store
 
@@ -88,12 +92,14 @@ final class WriteMemo {
         if recording != nil, !reads.isEmpty { recording!.append(contentsOf: reads) }
     }
 
-    /// The write transaction committed or rolled back.
-    func transactionEnded() {
+    /// The write transaction committed or rolled back; `version` is the file's data version
+    /// right after.
+    func transactionEnded(dataVersion version: UInt32) {
         restampWritten()
         for table in writtenInTransaction { isWrittenInTransaction[table] = false }
         writtenInTransaction.removeAll(keepingCapacity: true)
         checkedOthersInTransaction = false
+        dataVersion = version
     }
 
     /// A savepoint rolled back: values loaded from its rows must not survive it.
@@ -115,15 +121,11 @@ final class WriteMemo {
     // MARK: Values
 
     /// The value remembered for `key`, or what `load` returns (then remembered with the
-    /// tables its statements read). `dataVersion` reads `PRAGMA data_version`, which moves
-    /// only when another connection commits; it runs at most once per transaction.
-    func value<T: Sendable>(_ key: Key, dataVersion readVersion: () throws -> Int64, _ load: () throws -> T) throws -> T {
+    /// tables its statements read). `dataVersion` reads the file's data version; it is asked
+    /// at most once per transaction.
+    func value<T: Sendable>(_ key: Key, dataVersion readVersion: () -> UInt32, _ load: () throws -> T) throws -> T {
         if !checkedOthersInTransaction {
-            let version = try readVersion()
-            if version != dataVersion {
-                if dataVersion != nil { dropAll() }
-                dataVersion = version
-            }
+            if readVersion() != dataVersion { dropAll() }
             checkedOthersInTransaction = true
         }
         if let entry = entries[key], entry.type == ObjectIdentifier(T.self), isFresh(entry) {
