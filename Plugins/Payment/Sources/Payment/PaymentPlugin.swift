@@ -33,7 +33,7 @@ public final class PaymentPlugin: Plugin {
 
     public func register(_ registrar: PluginRegistrar) throws {
         for operation in MethodOperations.all + ChargeOperations.all + OfflineOperations.all + ReportOperations.all
-            + WebhookOperations.all + StorefrontOperations.all {
+            + WebhookOperations.all + StorefrontOperations.all + CheckoutOperations.all {
             try registrar.operation(operation)
         }
         try registrar.filter(Hooks.paymentProviders) { providers, _ in

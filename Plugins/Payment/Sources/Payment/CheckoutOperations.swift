@@ -1,0 +1,97 @@
+import Kernel
+
+/// Checkout and payment in one transaction: place the order (pricing filters, guards, stock
+/// reservation), authorize the card and, when the provider approves at once, capture it and
+/// mark the order paid, all committed together. It runs the same operations as the three
+/// separate steps (`orders.place`, `payment.authorize`, `payment.capture`), so every rule,
+/// record and audit entry is the same; what it saves is two write transactions per order.
+///
+/// A provider that does not answer at once (`pending`) or declines leaves a placed order
+/// waiting for payment, with the attempt on record, exactly as `payment.authorize` would; a
+/// timeout too (retry with `payment.authorize` and the order number). Bad input, a guard's
+/// veto or missing stock writes nothing.
+enum CheckoutOperations {
+    static let all = [checkout]
+
+    static let checkout = OperationSpec(
+        name: "payment.checkout",
+        summary: "Place an order and pay it in one transaction: authorize, and capture at once when the provider approves",
+        fields: [
+            Field("lines", .list, required: true, help: "SKU:QUANTITY items, e.g. TEA-1:2,CUP-3:1"),
+            Field("customer", .int, help: "customer id"),
+            Field("attributes", .list, help: "requests as key=value, e.g. shipping_method=express"),
+            Field("destination", .list, help: "country=FR,region=IDF,city=PAR"),
+            Field("method", .code, required: true, help: "payment method code, e.g. sandbox, cod, bank_transfer"),
+            Field("card", help: "card number for card methods (offline methods take none); only its last 4 digits are kept",
+                  secret: true),
+            PaymentRequestKey.field,
+        ],
+        // It captures, so it needs what capturing needs; the steps it runs check their own
+        // permissions too (orders.place, payment.charge, orders.payment.record): a manager, or
+        // a clerk who also holds the finance role.
+        permission: "payment.capture", mutates: true
+    ) { scope in
+        let key = try PaymentRequestKey.input(scope)
+        let code = try scope.input.string("method")
+        // The same key again: the first checkout's order, paid or not, never a second order.
+        if let first = try firstCheckout(key: key, scope) {
+            return try replay(order: first, method: code, key: key, scope)
+        }
+        // Checked before anything is written, so a bad method costs no order number.
+        let (_, provider) = try PaymentMethod.usable(code, scope)
+        var placeInput: Value.Object = ["lines": scope.input.values["lines"] ?? .array([])]
+        for name in ["customer", "attributes", "destination"] {
+            if let value = scope.input.values[name] { placeInput[name] = value }
+        }
+        let placed = try scope.perform("orders.place", placeInput)
+        guard let number = placed["number"]?.stringValue else { throw KernelError(.internal, "orders.place answered no order number") }
+        return try pay(order: placed, number: number, method: code, offline: provider.isOffline, key: key, scope)
+    }
+
+    /// Authorizes (and for card methods approved at once, captures) the order just placed.
+    static func pay(order placed: Value, number: String, method: String, offline: Bool, key: String,
+                    _ scope: OperationScope) throws -> Value {
+        var authorizeInput: Value.Object = ["order": .string(number), "method": .string(method),
+                                            "idempotency_key": .string(key + ":authorize")]
+        if let card = scope.input.optionalString("card") { authorizeInput["card"] = .string(card) }
+        var payment = try scope.perform("payment.authorize", authorizeInput)
+        if payment["outcome"] == "approved", !offline {
+            payment = try scope.perform("payment.capture", ["order": .string(number), "idempotency_key": .string(key + ":capture")])
+        }
+        var order = placed
+        if payment["order_status"] == .string(OrderStatus.paid.rawValue), case .object(var object) = order {
+            // What `orders.pay` wrote: the order is paid in full.
+            object["status"] = .string(OrderStatus.paid.rawValue)
+            object["paid"] = object["total"]
+            order = .object(object)
+        }
+        scope.audit(entity: "order:\(number)", change: ["order": .string(number), "method": .string(method),
+                                                         "outcome": payment["outcome"] ?? .null,
+                                                         "order_status": order["status"] ?? .null])
+        return ["order": order, "outcome": payment["outcome"] ?? .null, "reason": payment["reason"] ?? .null,
+                "payment": payment["payment"] ?? .null]
+    }
+
+    /// The order a checkout with this key placed, if one did.
+    static func firstCheckout(key: String, _ scope: OperationScope) throws -> String? {
+        try scope.db.query("""
+            SELECT order_number FROM payment_requests WHERE shop_id = :shop AND idempotency_key = :key AND action = 'authorize'
+            """, ["key": key + ":authorize"]).first?.string("order_number")
+    }
+
+    /// Answers a repeated checkout from what the first one did: the payment requests replay
+    /// their first results, and one that had timed out asks the provider again with the same
+    /// key (so a retried checkout can finish paying its order, never place another).
+    static func replay(order number: String, method: String, key: String, _ scope: OperationScope) throws -> Value {
+        let offline = try Providers.find(method, scope)?.isOffline ?? true
+        var authorizeInput: Value.Object = ["order": .string(number), "method": .string(method),
+                                            "idempotency_key": .string(key + ":authorize")]
+        if let card = scope.input.optionalString("card") { authorizeInput["card"] = .string(card) }
+        var payment = try scope.perform("payment.authorize", authorizeInput)
+        if payment["outcome"] == "approved", !offline {
+            payment = try scope.perform("payment.capture", ["order": .string(number), "idempotency_key": .string(key + ":capture")])
+        }
+        return ["order": try scope.perform("orders.show", ["order": .string(number)]), "outcome": payment["outcome"] ?? .null,
+                "reason": payment["reason"] ?? .null, "payment": payment["payment"] ?? .null]
+    }
+}

@@ -1,0 +1,138 @@
+import XCTest
+import Kernel
+import KernelTesting
+import Orders
+import Payment
+import Inventory
+
+/// `payment.checkout`: the order, its stock reservation and the card payment in one
+/// transaction, through the same operations as the separate steps.
+final class PayAtCheckoutTests: XCTestCase {
+    var harness: KernelHarness!
+    var shop: FixtureShop!
+    var contexts: [BuiltInRole: OperationContext] = [:]
+    var kernel: Kernel { harness.kernel }
+
+    override func setUpWithError() throws {
+        harness = try KernelHarness(plugins: [TablePricing(), OrdersPlugin(), PaymentPlugin(), InventoryPlugin()])
+        shop = try harness.fixtureShop()
+        try kernel.perform("payment.method.configure", input: ["code": "sandbox"], context: try ctx(.manager))
+        try kernel.perform("payment.method.configure", input: ["code": "cod"], context: try ctx(.manager))
+        for (sku, units) in [("TEA", 10), ("CUP", 3)] {
+            try kernel.perform("inventory.adjust", input: ["sku": .string(sku), "quantity": .int(Int64(units)), "reason": "received"],
+                               context: try ctx(.manager))
+        }
+    }
+
+    func ctx(_ role: BuiltInRole) throws -> OperationContext {
+        if let context = contexts[role] { return context }
+        let context = try harness.context(as: shop.email(role), shop: shop.code)
+        contexts[role] = context
+        return context
+    }
+
+    func checkout(_ lines: [Value], card: String? = "4242424242424242", method: String = "sandbox", key: String,
+                  as role: BuiltInRole = .manager) throws -> Value {
+        var input: Value.Object = ["lines": .array(lines), "method": .string(method), "idempotency_key": .string(key)]
+        if let card { input["card"] = .string(card) }
+        return try kernel.perform("payment.checkout", input: input, context: try ctx(role))
+    }
+
+    func stock(_ sku: String) throws -> Value {
+        try kernel.perform("inventory.stock.list", input: ["sku": .string(sku)], context: try ctx(.auditor))["items"]!.arrayValue![0]
+    }
+
+    func count(_ table: String) throws -> Int {
+        try kernel.store.read { try $0.query("SELECT COUNT(*) AS n FROM \(table)")[0].int("n") }
+    }
+
+    func testAnApprovedCardPaysTheOrderAndSellsTheStockInOneCheckout() throws {
+        let paid = try checkout(["TEA:2", "CUP:1"], key: "till-1")
+        XCTAssertEqual(paid["outcome"], "approved")
+        let number = try XCTUnwrap(paid["order"]?["number"]?.stringValue)
+        XCTAssertEqual(paid["order"]?["status"], "paid")
+        XCTAssertEqual(paid["payment"]?["status"], "captured")
+        XCTAssertEqual(paid["payment"]?["captured"], paid["order"]?["total"])
+        // The answer is what is stored.
+        let stored = try kernel.perform("orders.show", input: ["order": .string(number)], context: try ctx(.auditor))
+        XCTAssertEqual(JSON.encode(paid["order"]!), JSON.encode(stored))
+        // The stock was reserved in the order's transaction and sold once it was paid.
+        XCTAssertEqual(try stock("TEA")["on_hand"], 8)
+        XCTAssertEqual(try stock("TEA")["reserved"], 0)
+        XCTAssertEqual(try stock("CUP")["on_hand"], 2)
+        let attempts = try kernel.perform("payment.show", input: ["order": .string(number)], context: try ctx(.auditor))["attempts"]!
+        XCTAssertEqual(attempts.arrayValue?.map { $0["action"]!.stringValue! }, ["authorize", "capture"])
+        // One audit entry per step, as when the steps run one by one.
+        let audited = try kernel.store.read {
+            try $0.query("SELECT operation FROM souk_audit WHERE entity = ? OR entity = ? ORDER BY id", ["order:\(number)", "payment:\(number)"])
+                .map { try $0.string("operation") }
+        }
+        XCTAssertEqual(Set(audited), ["orders.place", "payment.authorize", "orders.pay", "payment.capture", "payment.checkout"])
+    }
+
+    func testADeclineLeavesAPlacedOrderWaitingForPayment() throws {
+        let declined = try checkout(["TEA:1"], card: "4000000000000002", key: "till-2")
+        XCTAssertEqual(declined["outcome"], "declined")
+        XCTAssertEqual(declined["reason"], "card declined")
+        XCTAssertEqual(declined["order"]?["status"], "pending_payment")
+        XCTAssertEqual(try stock("TEA")["reserved"], 1, "held for the order until it is paid, cancelled or the hold expires")
+        // Another card on the same order, with the separate step.
+        let number = declined["order"]!["number"]!
+        let retried = try kernel.perform("payment.authorize", input: ["order": number, "method": "sandbox", "card": "4242424242424242",
+                                                                      "idempotency_key": "till-2b"], context: try ctx(.manager))
+        XCTAssertEqual(retried["outcome"], "approved")
+    }
+
+    func testARetryWithTheSameKeyNeverPlacesASecondOrder() throws {
+        let first = try checkout(["TEA:1"], card: "4000000000000119", key: "till-3")
+        XCTAssertEqual(first["outcome"], "timed_out")
+        XCTAssertEqual(first["order"]?["status"], "pending_payment")
+        XCTAssertEqual(try count("orders_orders"), 1)
+        // The retry asks the provider again (a timeout settled nothing) for the same order.
+        let retried = try checkout(["TEA:1"], card: "4242424242424242", key: "till-3")
+        XCTAssertEqual(retried["outcome"], "approved")
+        XCTAssertEqual(retried["order"]?["number"], first["order"]?["number"])
+        XCTAssertEqual(retried["order"]?["status"], "paid")
+        XCTAssertEqual(try count("orders_orders"), 1)
+        // Once settled, the same key answers the first result again and charges nothing more.
+        let again = try checkout(["TEA:1"], key: "till-3")
+        XCTAssertEqual(again["order"]?["number"], first["order"]?["number"])
+        XCTAssertEqual(again["outcome"], "approved")
+        XCTAssertEqual(try count("orders_orders"), 1)
+        XCTAssertEqual(try count("payment_attempts"), 3, "authorize timed out, authorize approved, capture")
+        XCTAssertEqual(try stock("TEA")["on_hand"], 9)
+    }
+
+    func testRefusalsWriteNothing() throws {
+        let orders = try count("orders_orders"), audit = try count("souk_audit")
+        func refused(_ lines: [Value], card: String? = "4242424242424242", method: String = "sandbox", key: String = "k",
+                     as role: BuiltInRole = .manager) -> KernelError? {
+            do {
+                _ = try checkout(lines, card: card, method: method, key: key, as: role)
+                XCTFail("checkout succeeded")
+                return nil
+            } catch { return error as? KernelError }
+        }
+        XCTAssertEqual(refused(["TEA:11"])?.code, .insufficientStock)
+        XCTAssertEqual(refused(["NOPE:1"])?.message, "unknown SKU 'NOPE'")
+        XCTAssertEqual(refused(["TEA:1"], method: "wire")?.message,
+                       "no payment method 'wire' in this shop; configure it with payment.method.configure")
+        XCTAssertEqual(refused(["TEA:1"], card: nil)?.message, "payment method 'sandbox' takes a card: give its number in the card field")
+        XCTAssertEqual(refused(["TEA:1"], key: " ")?.message, "the idempotency key is empty")
+        XCTAssertEqual(try count("orders_orders"), orders)
+        XCTAssertEqual(try count("payment_payments"), 0)
+        XCTAssertEqual(try count("souk_audit"), audit, "bad input is not audited")
+        XCTAssertEqual(try stock("TEA")["reserved"], 0)
+        // A clerk places orders but cannot capture: refused before anything runs, and audited.
+        XCTAssertEqual(refused(["TEA:1"], as: .clerk)?.code, .permissionDenied)
+        XCTAssertEqual(try count("orders_orders"), orders)
+        XCTAssertEqual(try count("souk_audit"), audit + 1)
+    }
+
+    func testOfflineMethodsPlaceTheOrderAndWaitForTheMoney() throws {
+        let cod = try checkout(["CUP:1"], card: nil, method: "cod", key: "till-4")
+        XCTAssertEqual(cod["outcome"], "pending")
+        XCTAssertEqual(cod["order"]?["status"], "pending_payment")
+        XCTAssertEqual(cod["payment"]?["status"], "pending")
+    }
+}
