@@ -47,7 +47,7 @@ do {
         print("ceiling: the same logical transaction by hand: shipping rule read, stock checked and decremented with a movement row per SKU, order, 3 lines, payment row and its capture event, audit row, one commit")
     }
     else if ProcessInfo.processInfo.environment["SOUK_BENCH_PLUGINS"] == "all" { print("souk side: all six plugins loaded (stock reserved per line)") }
-    print("round  souk orders/s  raw SQLite orders/s  ratio")
+    print("round  souk orders/s  raw SQLite orders/s  ratio   souk CPU µs/order  raw CPU µs/order  CPU ratio")
     // For profiling one side alone: SOUK_BENCH_ONLY=souk or raw.
     let only = ProcessInfo.processInfo.environment["SOUK_BENCH_ONLY"]
     if let only {
@@ -55,22 +55,30 @@ do {
         print(String(format: "%@ only: %.0f orders/s", only, rate))
         exit(0)
     }
+    var soukCPU: [Double] = [], rawCPU: [Double] = []
     for round in 1...rounds {
         // Alternate which side goes first so that neither always gets the warmer machine.
         let (s, r): (Double, Double)
         if round % 2 == 1 {
             s = try measure(orders) { try souk.place($0) }
             r = try measure(orders) { try ceiling.place($0) }
+            soukCPU.append(CPUSamples.perOrder[CPUSamples.perOrder.count - 2])
+            rawCPU.append(CPUSamples.perOrder[CPUSamples.perOrder.count - 1])
         } else {
             r = try measure(orders) { try ceiling.place($0) }
             s = try measure(orders) { try souk.place($0) }
+            rawCPU.append(CPUSamples.perOrder[CPUSamples.perOrder.count - 2])
+            soukCPU.append(CPUSamples.perOrder[CPUSamples.perOrder.count - 1])
         }
         soukRates.append(s)
         rawRates.append(r)
-        print(String(format: "%5d  %13.0f  %19.0f  %5.1f%%", round, s, r, 100 * s / r))
+        print(String(format: "%5d  %13.0f  %19.0f  %5.1f%%  %17.1f  %16.1f  %8.1f%%", round, s, r, 100 * s / r,
+                     soukCPU.last!, rawCPU.last!, 100 * rawCPU.last! / soukCPU.last!))
     }
     let soukMedian = median(soukRates), rawMedian = median(rawRates)
-    print(String(format: "median %13.0f  %19.0f  %5.1f%%", soukMedian, rawMedian, 100 * soukMedian / rawMedian))
+    let soukCPUMedian = median(soukCPU), rawCPUMedian = median(rawCPU)
+    print(String(format: "median %13.0f  %19.0f  %5.1f%%  %17.1f  %16.1f  %8.1f%%", soukMedian, rawMedian, 100 * soukMedian / rawMedian,
+                 soukCPUMedian, rawCPUMedian, 100 * rawCPUMedian / soukCPUMedian))
     try souk.check(expected: orders * rounds)
     try ceiling.check(expected: orders * rounds)
 } catch {
@@ -78,11 +86,28 @@ do {
     exit(1)
 }
 
+/// Orders per second by the wall clock. The process's CPU time (user + system) for the same
+/// orders goes to `CPUSamples.perOrder`, one figure per call: on a shared machine the disk makes
+/// the wall clock noisy, and CPU time per order shows the work itself.
 func measure(_ count: Int, _ body: (Int) throws -> Void) throws -> Double {
+    let cpuBefore = processCPUMicroseconds()
     let start = DispatchTime.now().uptimeNanoseconds
     for index in 0..<count { try body(index) }
     let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+    CPUSamples.perOrder.append((processCPUMicroseconds() - cpuBefore) / Double(count))
     return Double(count) / seconds
+}
+
+/// CPU time per order of each `measure` call, in call order (a static: globals of main.swift
+/// are initialised only when the top-level code reaches them).
+enum CPUSamples {
+    nonisolated(unsafe) static var perOrder: [Double] = []
+}
+
+func processCPUMicroseconds() -> Double {
+    var usage = rusage()
+    getrusage(RUSAGE_SELF.rawValue, &usage)
+    return Double(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) * 1e6 + Double(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec)
 }
 
 func median(_ values: [Double]) -> Double {
