@@ -5,6 +5,18 @@ import Orders
 import Payment
 import Inventory
 
+/// Vetoes an order becoming paid while it asks for `hold=yes` (a risk review, say).
+final class PaidHold: Plugin {
+    let manifest = PluginManifest(id: "paidhold", name: "Paid hold", version: SemanticVersion(1, 0, 0),
+                                  kernel: .compatible(with: Kernel.version))
+
+    func register(_ registrar: PluginRegistrar) throws {
+        try registrar.guard(Hooks.orderTransition) { change, _ in
+            change.to == .paid && change.order.attributes["hold"] == "yes" ? .veto("held for review") : .allow
+        }
+    }
+}
+
 /// `payment.checkout`: the order, its stock reservation and the card payment in one
 /// transaction, through the same operations as the separate steps.
 final class PayAtCheckoutTests: XCTestCase {
@@ -14,7 +26,7 @@ final class PayAtCheckoutTests: XCTestCase {
     var kernel: Kernel { harness.kernel }
 
     override func setUpWithError() throws {
-        harness = try KernelHarness(plugins: [TablePricing(), OrdersPlugin(), PaymentPlugin(), InventoryPlugin()])
+        harness = try KernelHarness(plugins: [TablePricing(), OrdersPlugin(), PaymentPlugin(), InventoryPlugin(), PaidHold()])
         shop = try harness.fixtureShop()
         try kernel.perform("payment.method.configure", input: ["code": "sandbox"], context: try ctx(.manager))
         try kernel.perform("payment.method.configure", input: ["code": "cod"], context: try ctx(.manager))
@@ -127,6 +139,61 @@ final class PayAtCheckoutTests: XCTestCase {
         XCTAssertEqual(refused(["TEA:1"], as: .clerk)?.code, .permissionDenied)
         XCTAssertEqual(try count("orders_orders"), orders)
         XCTAssertEqual(try count("souk_audit"), audit + 1)
+    }
+
+    func testAKeyNamesOneCheckout() throws {
+        let first = try checkout(["TEA:1"], key: "till-5")
+        let orders = try count("orders_orders")
+        // Other lines under the same key: a conflict, not the first order, and nothing written.
+        XCTAssertThrowsError(try checkout(["CUP:3"], key: "till-5")) {
+            XCTAssertEqual(($0 as? KernelError)?.code, .conflict)
+            XCTAssertEqual(($0 as? KernelError)?.message, """
+                idempotency key 'till-5' was already used for the checkout of order \(first["order"]!["number"]!.stringValue!) with other lines, \
+                customer, destination or method: use a new key for a different checkout
+                """)
+        }
+        XCTAssertThrowsError(try checkout(["TEA:1"], card: nil, method: "cod", key: "till-5")) {
+            XCTAssertEqual(($0 as? KernelError)?.code, .conflict)
+        }
+        XCTAssertEqual(try count("orders_orders"), orders)
+        // The steps add ":authorize" and ":capture" to the key: longer keys are refused up front.
+        XCTAssertThrowsError(try checkout(["TEA:1"], key: String(repeating: "k", count: 195))) {
+            XCTAssertEqual(($0 as? KernelError)?.message, "the idempotency key has 195 characters; payment.checkout takes at most 190")
+        }
+        XCTAssertEqual(try checkout(["TEA:1"], key: String(repeating: "k", count: 190))["outcome"], "approved")
+    }
+
+    func testTheRequestKeyRunsATimedOutCheckoutAgainInsteadOfReplayingIt() throws {
+        var context = try ctx(.manager)
+        context.idempotencyKey = "request-7"
+        func run(_ card: String) throws -> Value {
+            try kernel.perform("payment.checkout", input: ["lines": ["TEA:1"], "method": "sandbox", "card": .string(card)], context: context)
+        }
+        let first = try run("4000000000000119")
+        XCTAssertEqual(first["outcome"], "timed_out")
+        let second = try run("4242424242424242")
+        XCTAssertEqual(second["outcome"], "approved", "a timeout settled nothing: the provider is asked again")
+        XCTAssertEqual(second["order"]?["number"], first["order"]?["number"])
+        XCTAssertEqual(try count("orders_orders"), 1)
+        // Settled now: the request key replays it.
+        XCTAssertEqual(try run("4242424242424242"), second)
+        XCTAssertEqual(try count("payment_attempts"), 3)
+    }
+
+    func testACaptureRefusedAfterAuthorizationKeepsTheOrderAndItsAuthorization() throws {
+        var input: Value.Object = ["lines": ["TEA:1"], "attributes": ["hold=yes"], "method": "sandbox", "card": "4242424242424242",
+                                   "idempotency_key": "till-6"]
+        let held = try kernel.perform("payment.checkout", input: input, context: try ctx(.manager))
+        XCTAssertEqual(held["outcome"], "approved")
+        XCTAssertEqual(held["capture_error"], "vetoed: held for review (refused by paidhold)")
+        XCTAssertEqual(held["order"]?["status"], "pending_payment")
+        XCTAssertEqual(held["payment"]?["status"], "authorized")
+        let number = try XCTUnwrap(held["order"]?["number"]?.stringValue)
+        XCTAssertEqual(try kernel.perform("payment.show", input: ["order": .string(number)], context: try ctx(.auditor))["status"], "authorized")
+        // Still held: the same key tries the capture again and says so again.
+        XCTAssertEqual(try kernel.perform("payment.checkout", input: input, context: try ctx(.manager))["capture_error"], held["capture_error"])
+        XCTAssertEqual(try count("orders_orders"), 1)
+        input["attributes"] = ["hold=yes"]
     }
 
     func testOfflineMethodsPlaceTheOrderAndWaitForTheMoney() throws {

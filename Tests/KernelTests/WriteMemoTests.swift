@@ -29,6 +29,21 @@ final class MemoPlugin: Plugin {
             return price.map { .int($0) } ?? .null
         })
         try registrar.operation(OperationSpec(
+            name: "memo.double", summary: "Twice the remembered price, itself remembered", fields: [Field("code", required: true, help: "code")],
+            permission: "memo.write", mutates: true
+        ) { scope in
+            let code = try scope.input.string("code"), db = try scope.db
+            return .int(try db.remembered("memo.double:" + code) { () -> Int64 in
+                self.loads.add("double:" + code)
+                let price = try db.remembered("memo.price:" + code) { () -> Int64? in
+                    self.loads.add(code)
+                    return try db.query("SELECT price FROM memo_prices WHERE shop_id = :shop AND code = :code",
+                                        values: ["code": .text(code)]).first?.int64("price")
+                }
+                return 2 * (price ?? 0)
+            })
+        })
+        try registrar.operation(OperationSpec(
             name: "memo.peek", summary: "The same price read in a read transaction", fields: [Field("code", required: true, help: "code")],
             permission: "memo.write", mutates: false
         ) { scope in
@@ -141,6 +156,40 @@ final class WriteMemoTests: XCTestCase {
             XCTAssertEqual(shell.terminationStatus, 0)
             XCTAssertEqual(try price(harness, clerk), 654)
         }
+    }
+
+    func testAnotherConnectionsCommitIsSeenEvenAfterATransactionThatDidNotAsk() throws {
+        let (harness, _, clerk) = try fixture()
+        XCTAssertEqual(try price(harness, clerk), 100)
+        let other = try Store(path: harness.kernel.store.path)
+        try other.write { try $0.execute("UPDATE memo_prices SET price = 222") }
+        // A write transaction of this kernel that uses no remembered value comes first.
+        try harness.kernel.store.write { try $0.execute("INSERT INTO memo_other (shop_id, note) VALUES (1, 'y')") }
+        XCTAssertEqual(try price(harness, clerk), 222)
+    }
+
+    func testAValueBuiltFromAnotherRememberedValueDependsOnItsTables() throws {
+        let (harness, _, clerk) = try fixture()
+        XCTAssertEqual(try price(harness, clerk), 100)  // the inner value, remembered
+        XCTAssertEqual(try harness.kernel.perform("memo.double", input: ["code": "tea"], context: clerk), 200)
+        XCTAssertEqual(try harness.kernel.perform("memo.double", input: ["code": "tea"], context: clerk), 200)
+        try harness.kernel.store.write { try $0.execute("UPDATE memo_prices SET price = 50") }
+        XCTAssertEqual(try harness.kernel.perform("memo.double", input: ["code": "tea"], context: clerk), 100)
+    }
+
+    func testAStatementSQLitePreparesAgainAfterATriggerWasAddedIsTrackedAnew() throws {
+        let (harness, _, clerk) = try fixture()
+        // This kernel prepares (and keeps) its INSERT into memo_other before the trigger exists.
+        let insert = "INSERT INTO memo_other (shop_id, note) VALUES (1, 'z')"
+        try harness.kernel.store.write { try $0.execute(insert) }
+        // Another process adds a trigger: inserting into memo_other now also changes prices.
+        let other = try Store(path: harness.kernel.store.path)
+        try other.write {
+            try $0.execute("CREATE TRIGGER memo_bump AFTER INSERT ON memo_other BEGIN UPDATE memo_prices SET price = price + 1; END")
+        }
+        XCTAssertEqual(try price(harness, clerk), 100)  // remembered after the trigger appeared
+        try harness.kernel.store.write { try $0.execute(insert) }  // SQLite prepares it again, with the trigger
+        XCTAssertEqual(try price(harness, clerk), 101)
     }
 
     func testSchemaChangesAndShopsAndReadTransactions() throws {

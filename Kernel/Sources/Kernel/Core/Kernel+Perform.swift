@@ -31,11 +31,15 @@ extension Kernel {
             if let outer {
                 try checkEnabled(operation, context: context, in: outer.transaction)
                 let input = try operation.validate(raw)
-                var deliver = false
+                var deliver = false, replayable = true
                 result = try outer.transaction.savepoint {
-                    try run(operation, input: input, context: context, transaction: outer.transaction, deliver: &deliver)
+                    try run(operation, input: input, context: context, transaction: outer.transaction, deliver: &deliver,
+                            replayable: &replayable)
                 }
                 if deliver { outer.publishedListenedEvent = true }
+                // A step that settled nothing (a timed-out payment) makes the whole request
+                // unsettled: its idempotency key must run it again, not replay it.
+                if !replayable { outer.notReplayable() }
             } else if operation.mutates {
                 var deliver = false
                 var published: [String] = []

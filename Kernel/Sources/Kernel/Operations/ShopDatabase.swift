@@ -109,7 +109,8 @@ public struct ShopDatabase {
     /// `load` must read through this `ShopDatabase` and compute only from what it reads (not
     /// from the clock or the input); check time windows on the value it returns.
     public func remembered<T: Sendable>(_ key: String, _ load: () throws -> T) throws -> T {
-        try transaction.remembered(shopID: shopID, key, load)
+        // Plugins' keys live apart from the kernel's (which a plugin must not overwrite).
+        try transaction.remembered(shopID: shopID, "plugin:" + key, load)
     }
 
     /// `plugin.counter`: two codes (see `Validation.isCode`) joined by one dot; checked byte by

@@ -88,21 +88,12 @@ final class Connection {
         let columns: Row.Columns
         /// Tables the statement reads and writes, and whether it changes the schema, as
         /// SQLite's authorizer reported them when it was prepared (empty without a memo).
-        let reads: [Int]
-        let writes: [Int]
-        let changesSchema: Bool
+        private(set) var reads: [Int] = []
+        private(set) var writes: [Int] = []
+        private(set) var changesSchema = false
 
         init(_ statement: OpaquePointer, access: StatementAccess?, memo: WriteMemo?) {
             self.statement = statement
-            if let access, let memo {
-                reads = access.reads.map(memo.tableID)
-                writes = access.writes.map(memo.tableID)
-                changesSchema = access.changesSchema
-            } else {
-                reads = []
-                writes = []
-                changesSchema = false
-            }
             names = (0..<Int(sqlite3_bind_parameter_count(statement))).map { index in
                 guard let raw = sqlite3_bind_parameter_name(statement, Int32(index + 1)) else { return nil }
                 let name = String(cString: raw)
@@ -112,6 +103,14 @@ final class Connection {
             columns = Row.Columns((0..<Int(sqlite3_column_count(statement))).map {
                 String(cString: sqlite3_column_name(statement, Int32($0)))
             })
+            if let access, let memo { learn(from: access, memo) }
+        }
+
+        /// What the authorizer reported while the statement was (re)prepared.
+        func learn(from access: StatementAccess, _ memo: WriteMemo) {
+            reads = access.reads.map(memo.tableID)
+            writes = access.writes.map(memo.tableID)
+            changesSchema = access.changesSchema
         }
     }
 
@@ -226,7 +225,24 @@ final class Connection {
         }
         let statement = entry.statement
         defer { sqlite3_reset(statement) }
-        if let memo { memo.willRun(reads: entry.reads, writes: entry.writes, changesSchema: entry.changesSchema) }
+        if let memo, let access {
+            memo.willRun(reads: entry.reads, writes: entry.writes, changesSchema: entry.changesSchema)
+            // SQLite prepares a cached statement again by itself when the schema changed (a
+            // trigger or foreign key added, perhaps by another process): learn its tables anew.
+            access.reset()
+            defer {
+                if access.reported {
+                    entry.learn(from: access, memo)
+                    memo.willRun(reads: entry.reads, writes: entry.writes, changesSchema: entry.changesSchema)
+                }
+            }
+            return try run(entry, parameters, named)
+        }
+        return try run(entry, parameters, named)
+    }
+
+    private func run<Named: SQLNamedValues>(_ entry: Prepared, _ parameters: [SQLValue], _ named: Named) throws -> [Row] {
+        let statement = entry.statement
         try bind(parameters, named: named, to: entry)
         let columns = entry.columns
         let columnCount = columns.names.count

@@ -24,7 +24,10 @@ public final class Store: @unchecked Sendable {
         guard case .text(let journal)? = mode.first?.values.first, journal.lowercased() == "wal" else {
             throw KernelError(.storage, "cannot switch \(path) to WAL mode")
         }
-        try writer.execute(script: "PRAGMA synchronous = NORMAL;")
+        // Savepoints (nested operations, group commit) keep the pages they change in a
+        // statement journal; in memory it costs a copy, in a temporary file (the default once
+        // it passes 64 KiB) a file created, written and deleted per transaction.
+        try writer.execute(script: "PRAGMA synchronous = NORMAL; PRAGMA temp_store = MEMORY;")
     }
 
     /// Runs `body` in a write transaction that commits whole when it returns and rolls
@@ -41,6 +44,9 @@ public final class Store: @unchecked Sendable {
             return try transaction.savepoint { try body(transaction) }
         }
         try writer.execute("BEGIN IMMEDIATE")
+        // Under the write lock now: whatever other connections committed is visible, and
+        // nothing more can be committed until this transaction ends.
+        writer.memo?.transactionBegan(dataVersion: writer.fileDataVersion())
         writeDepth = 1
         defer {
             writeDepth = 0

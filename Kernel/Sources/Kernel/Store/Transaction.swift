@@ -54,7 +54,7 @@ public final class Transaction {
     /// changes (see `WriteMemo`). In a read transaction `load` simply runs.
     func remembered<T: Sendable>(shopID: Int64, _ name: String, _ load: () throws -> T) throws -> T {
         guard isWritable, let memo = connection.memo else { return try load() }
-        return try memo.value(WriteMemo.Key(shopID: shopID, name: name), dataVersion: connection.fileDataVersion, load)
+        return try memo.value(WriteMemo.Key(shopID: shopID, name: name), load)
     }
 
     /// The rowid of the last row inserted through this connection.

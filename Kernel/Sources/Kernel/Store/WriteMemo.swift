@@ -17,11 +17,12 @@ internal import CSQLite
 /// - **Changes made by anyone else** (another process, another connection in this process).
 ///   SQLite's data version of the database file (`SQLITE_FCNTL_DATA_VERSION`, a file control:
 ///   no statement) moves on every change to the file, this connection's own commits
-///   included. It is read when this connection's write transaction ends and again, under the
-///   write lock, before the first value of the next one is served: if it moved in between,
-///   someone else committed, and every value is dropped. While this connection holds the
-///   write lock nobody else can commit, so values loaded in it stay valid until it releases
-///   the lock. (A version that moved for any other reason only costs a reload.)
+///   included. It is read when each of this connection's write transactions ends, and again
+///   right after the next one has taken the write lock (`BEGIN IMMEDIATE`), whether or not
+///   that transaction uses the memo: if it moved in between, someone else committed, and
+///   every value is dropped. While this connection holds the write lock nobody else can
+///   commit, so values loaded in it stay valid until it releases the lock. (A version that
+///   moved for any other reason only costs a reload.)
 ///
 /// Schema changes (scripts, DDL) drop every value. Only the writer connection has a memo, and
 /// it is used only inside write transactions: `Store` hands the writer to one thread at a time.
@@ -60,7 +61,6 @@ final class WriteMemo {
     private var entries: [Key: Entry] = [:]
     /// The tables read by the loader that is running now (nil when none is).
     private var recording: [Int]?
-    private var checkedOthersInTransaction = false
     /// The file's data version when this connection's last write transaction ended.
     private var dataVersion: UInt32?
 
@@ -92,13 +92,17 @@ final class WriteMemo {
         if recording != nil, !reads.isEmpty { recording!.append(contentsOf: reads) }
     }
 
+    /// A write transaction took the write lock; `version` is the file's data version now.
+    func transactionBegan(dataVersion version: UInt32) {
+        if version != dataVersion { dropAll() }
+    }
+
     /// The write transaction committed or rolled back; `version` is the file's data version
     /// right after.
     func transactionEnded(dataVersion version: UInt32) {
         restampWritten()
         for table in writtenInTransaction { isWrittenInTransaction[table] = false }
         writtenInTransaction.removeAll(keepingCapacity: true)
-        checkedOthersInTransaction = false
         dataVersion = version
     }
 
@@ -121,14 +125,11 @@ final class WriteMemo {
     // MARK: Values
 
     /// The value remembered for `key`, or what `load` returns (then remembered with the
-    /// tables its statements read). `dataVersion` reads the file's data version; it is asked
-    /// at most once per transaction.
-    func value<T: Sendable>(_ key: Key, dataVersion readVersion: () -> UInt32, _ load: () throws -> T) throws -> T {
-        if !checkedOthersInTransaction {
-            if readVersion() != dataVersion { dropAll() }
-            checkedOthersInTransaction = true
-        }
+    /// tables its statements read). Only inside a write transaction of this connection.
+    func value<T: Sendable>(_ key: Key, _ load: () throws -> T) throws -> T {
         if let entry = entries[key], entry.type == ObjectIdentifier(T.self), isFresh(entry) {
+            // A loader running now that uses this value depends on what it was read from.
+            if recording != nil { recording!.append(contentsOf: entry.reads) }
             return unsafeDowncast(entry.box, to: Box<T>.self).value
         }
         let outer = recording
@@ -159,11 +160,15 @@ final class StatementAccess {
     var reads: Set<String> = []
     var writes: Set<String> = []
     var changesSchema = false
+    /// Set by any authorizer call: also when SQLite prepares a statement again by itself
+    /// while stepping it (after a schema change, e.g. a trigger added by another process).
+    var reported = false
 
     func reset() {
         reads.removeAll(keepingCapacity: true)
         writes.removeAll(keepingCapacity: true)
         changesSchema = false
+        reported = false
     }
 
     /// Action codes of the authorizer that change the schema (CREATE, DROP, ALTER, ATTACH...).
@@ -180,6 +185,7 @@ final class StatementAccess {
         sqlite3_set_authorizer(handle, { context, action, first, _, _, _ in
             guard let context else { return SQLITE_OK }
             let access = Unmanaged<StatementAccess>.fromOpaque(context).takeUnretainedValue()
+            access.reported = true
             switch action {
             case SQLITE_READ:
                 if let first { access.reads.insert(String(cString: first)) }

@@ -76,5 +76,10 @@ enum OrdersSchema {
             DROP INDEX orders_orders_by_customer;
             CREATE INDEX orders_orders_by_customer ON orders_orders (shop_id, customer_id) WHERE customer_id IS NOT NULL;
             """),
+        // A shopper who signs in takes over the orders placed in their guest session; that
+        // lookup used the by-customer index (customer_id IS NULL), which now leaves those rows out.
+        Migration(version: 4, name: "guest orders found by their session", sql: """
+            CREATE INDEX orders_orders_by_guest ON orders_orders (shop_id, guest_session) WHERE guest_session IS NOT NULL;
+            """),
     ]
 }

@@ -8,8 +8,11 @@ import Kernel
 ///
 /// A provider that does not answer at once (`pending`) or declines leaves a placed order
 /// waiting for payment, with the attempt on record, exactly as `payment.authorize` would; a
-/// timeout too (retry with `payment.authorize` and the order number). Bad input, a guard's
-/// veto or missing stock writes nothing.
+/// timeout too (retry the checkout with the same key, or `payment.authorize` with the order
+/// number). A capture refused after the card was authorized (an `order.transition` guard's
+/// veto) keeps the order and its authorization and says why in `capture_error`. Bad input, a
+/// checkout guard's veto or missing stock writes nothing. The key names one checkout: the
+/// same key with other lines, customer, destination or method is a conflict.
 enum CheckoutOperations {
     static let all = [checkout]
 
@@ -32,19 +35,35 @@ enum CheckoutOperations {
         permission: "payment.capture", mutates: true
     ) { scope in
         let key = try PaymentRequestKey.input(scope)
-        let code = try scope.input.string("method")
-        // The same key again: the first checkout's order, paid or not, never a second order.
-        if let first = try firstCheckout(key: key, scope) {
-            return try replay(order: first, method: code, key: key, scope)
+        // The steps' keys add ":authorize" and ":capture" to it, within their 200 characters.
+        guard key.count <= 190 else {
+            throw KernelError.invalid("idempotency_key", "the idempotency key has \(key.count) characters; payment.checkout takes at most 190")
         }
-        // Checked before anything is written, so a bad method costs no order number.
-        let (_, provider) = try PaymentMethod.usable(code, scope)
+        let code = try scope.input.string("method")
         var placeInput: Value.Object = ["lines": scope.input.values["lines"] ?? .array([])]
         for name in ["customer", "attributes", "destination"] {
             if let value = scope.input.values[name] { placeInput[name] = value }
         }
+        // What the key stands for: the same key for another cart or method is a conflict.
+        let fingerprint = SHA256.hex(JSON.encode(.object(placeInput)) + "\u{0}" + code)
+        // The same key again: the first checkout's order, paid or not, never a second order.
+        if let first = try firstCheckout(key: key, scope) {
+            guard first.fingerprint == fingerprint else {
+                throw KernelError(.conflict, """
+                    idempotency key '\(key)' was already used for the checkout of order \(first.order) with other lines, \
+                    customer, destination or method: use a new key for a different checkout
+                    """, field: "idempotency_key")
+            }
+            return try replay(order: first.order, method: code, key: key, scope)
+        }
+        // Checked before anything is written, so a bad method costs no order number.
+        let (_, provider) = try PaymentMethod.usable(code, scope)
         let placed = try scope.perform("orders.place", placeInput)
         guard let number = placed["number"]?.stringValue else { throw KernelError(.internal, "orders.place answered no order number") }
+        try scope.db.execute("""
+            INSERT INTO payment_requests (shop_id, idempotency_key, action, order_number, method, amount, outcome, response, created_at, updated_at)
+            VALUES (:shop, :key, 'checkout', :order, :method, NULL, 'placed', :fingerprint, :now, :now)
+            """, ["key": key + ":checkout", "order": number, "method": code, "fingerprint": fingerprint, "now": scope.now])
         return try pay(order: placed, number: number, method: code, offline: provider.isOffline, key: key, scope)
     }
 
@@ -55,9 +74,19 @@ enum CheckoutOperations {
                                             "idempotency_key": .string(key + ":authorize")]
         if let card = scope.input.optionalString("card") { authorizeInput["card"] = .string(card) }
         var payment = try scope.perform("payment.authorize", authorizeInput)
+        var captureError: String?
         if payment["outcome"] == "approved", !offline {
-            payment = try scope.perform("payment.capture", ["order": .string(number), "idempotency_key": .string(key + ":capture")])
+            do {
+                payment = try scope.perform("payment.capture", ["order": .string(number), "idempotency_key": .string(key + ":capture")])
+            } catch let error as KernelError {
+                // The capture (and the order becoming paid) rolled back alone, e.g. vetoed by an
+                // `order.transition` guard: keep the order and its authorization, say why, and
+                // let the same key try the capture again.
+                captureError = "\(error.code.rawValue): \(error.message)"
+                scope.notReplayable()
+            }
         }
+        if payment["outcome"] != "approved" && payment["outcome"] != "declined" { scope.notReplayable() }
         var order = placed
         if payment["order_status"] == .string(OrderStatus.paid.rawValue), case .object(var object) = order {
             // What `orders.pay` wrote: the order is paid in full.
@@ -68,15 +97,18 @@ enum CheckoutOperations {
         scope.audit(entity: "order:\(number)", change: ["order": .string(number), "method": .string(method),
                                                          "outcome": payment["outcome"] ?? .null,
                                                          "order_status": order["status"] ?? .null])
-        return ["order": order, "outcome": payment["outcome"] ?? .null, "reason": payment["reason"] ?? .null,
-                "payment": payment["payment"] ?? .null]
+        var answer: Value.Object = ["order": order, "outcome": payment["outcome"] ?? .null, "reason": payment["reason"] ?? .null,
+                                    "payment": payment["payment"] ?? .null]
+        if let captureError { answer["capture_error"] = .string(captureError) }
+        return .object(answer)
     }
 
-    /// The order a checkout with this key placed, if one did.
-    static func firstCheckout(key: String, _ scope: OperationScope) throws -> String? {
-        try scope.db.query("""
-            SELECT order_number FROM payment_requests WHERE shop_id = :shop AND idempotency_key = :key AND action = 'authorize'
-            """, ["key": key + ":authorize"]).first?.string("order_number")
+    /// The order a checkout with this key placed, and what the checkout was, if one did.
+    static func firstCheckout(key: String, _ scope: OperationScope) throws -> (order: String, fingerprint: String)? {
+        guard let row = try scope.db.query("""
+            SELECT order_number, response FROM payment_requests WHERE shop_id = :shop AND idempotency_key = :key AND action = 'checkout'
+            """, ["key": key + ":checkout"]).first else { return nil }
+        return (try row.string("order_number"), try row.string("response"))
     }
 
     /// Answers a repeated checkout from what the first one did: the payment requests replay
@@ -88,10 +120,19 @@ enum CheckoutOperations {
                                             "idempotency_key": .string(key + ":authorize")]
         if let card = scope.input.optionalString("card") { authorizeInput["card"] = .string(card) }
         var payment = try scope.perform("payment.authorize", authorizeInput)
+        var captureError: String?
         if payment["outcome"] == "approved", !offline {
-            payment = try scope.perform("payment.capture", ["order": .string(number), "idempotency_key": .string(key + ":capture")])
+            do {
+                payment = try scope.perform("payment.capture", ["order": .string(number), "idempotency_key": .string(key + ":capture")])
+            } catch let error as KernelError {
+                captureError = "\(error.code.rawValue): \(error.message)"
+                scope.notReplayable()
+            }
         }
-        return ["order": try scope.perform("orders.show", ["order": .string(number)]), "outcome": payment["outcome"] ?? .null,
-                "reason": payment["reason"] ?? .null, "payment": payment["payment"] ?? .null]
+        if payment["outcome"] != "approved" && payment["outcome"] != "declined" { scope.notReplayable() }
+        var answer: Value.Object = ["order": try scope.perform("orders.show", ["order": .string(number)]), "outcome": payment["outcome"] ?? .null,
+                                    "reason": payment["reason"] ?? .null, "payment": payment["payment"] ?? .null]
+        if let captureError { answer["capture_error"] = .string(captureError) }
+        return .object(answer)
     }
 }
