@@ -105,6 +105,13 @@ final class OrdersTests: XCTestCase {
         let stored = try kernel.perform("orders.show", input: ["order": order["number"]!], context: try ctx(.clerk))
         XCTAssertEqual(JSON.encode(order), JSON.encode(stored))
         XCTAssertEqual(try count("orders_lines"), 37)
+        // Up to 1,000 lines (an order's lines are one range of 1,024 row ids).
+        let thousand = try place((1...1000).map { .string("ITEM-\($0):1") })
+        XCTAssertEqual(try kernel.perform("orders.show", input: ["order": thousand["number"]!], context: try ctx(.clerk))["lines"]?
+            .arrayValue?.last?["sku"], "ITEM-1000")
+        XCTAssertThrowsError(try place((1...1001).map { .string("ITEM-\($0):1") })) {
+            XCTAssertEqual(($0 as? KernelError)?.message, "an order takes at most 1000 lines, got 1001")
+        }
         // SKU:QUANTITY: exactly one colon, a SKU before it, a whole number (optional sign) after it.
         XCTAssertEqual(try place(["TEA:+2", "TEA:1"])["lines"]?.arrayValue?.first?["quantity"], 3)
         let cases: [([Value], String)] = [
@@ -162,6 +169,33 @@ final class OrdersTests: XCTestCase {
         XCTAssertEqual(audit["items"]?.arrayValue?.compactMap { $0["outcome"]?.stringValue }.sorted(), ["denied", "ok", "ok", "vetoed"])
         XCTAssertNoThrow(try kernel.perform("audit.verify", context: try harness.operatorContext()), "the hash chain holds across the group")
         XCTAssertEqual(try results[0].get().json, Array(JSON.encode(try results[0].get().value).utf8))
+    }
+
+    /// Orders migration 5 moves lines stored by (order, line number) to row ids in their
+    /// order's range; orders placed before keep their lines, in order.
+    func testLinesWrittenBeforeTheyWereKeyedByRowIDAreKept() throws {
+        let first = try place(["TEA:2", "CUP:1", "POT:1"]), second = try place(["POT:3"])
+        try kernel.store.write { tx in
+            try tx.execute("""
+                CREATE TABLE orders_lines_old (
+                    order_id INTEGER NOT NULL, line_no INTEGER NOT NULL, shop_id INTEGER NOT NULL, sku TEXT NOT NULL,
+                    title TEXT NOT NULL, product_id INTEGER, quantity INTEGER NOT NULL, unit_price INTEGER NOT NULL,
+                    line_total INTEGER NOT NULL, discount INTEGER NOT NULL, weight_grams INTEGER NOT NULL,
+                    returned_quantity INTEGER NOT NULL DEFAULT 0, PRIMARY KEY (order_id, line_no)) WITHOUT ROWID
+                """)
+            try tx.execute("""
+                INSERT INTO orders_lines_old SELECT order_id, line_no, shop_id, sku, title, product_id, quantity, unit_price,
+                    line_total, discount, weight_grams, returned_quantity FROM orders_lines
+                """)
+            try tx.execute("DROP TABLE orders_lines")
+            try tx.execute("ALTER TABLE orders_lines_old RENAME TO orders_lines")
+            try tx.execute("DELETE FROM souk_schema WHERE module = 'orders' AND version = 5")
+        }
+        let reopened = try harness.reopen(plugins: [TablePricing(), OrdersPlugin()])
+        for order in [first, second] {
+            let shown = try reopened.perform("orders.show", input: ["order": order["number"]!], context: try ctx(.clerk))
+            XCTAssertEqual(JSON.encode(shown), JSON.encode(order))
+        }
     }
 
     func testBadLinesAreRefusedAndNothingIsWritten() throws {

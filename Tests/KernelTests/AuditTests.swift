@@ -71,6 +71,53 @@ final class AuditTests: XCTestCase {
         XCTAssertThrowsError(try verify()) { XCTAssertEqual(($0 as! KernelError).code, .auditBroken) }
     }
 
+    func testARowStoredOutsideItsChainIsDetected() throws {
+        // A forged entry with the next number of alpha's chain, but at an id of its own choosing.
+        try tamper("""
+            INSERT INTO souk_audit (id, shop_id, seq, at, actor, operation, entity, change, correlation_id, outcome, prev_hash, hash)
+            SELECT 99999999999999, shop_id, 11, at, actor, operation, entity, change, correlation_id, outcome, hash, hash
+            FROM souk_audit WHERE id = \(try rowID(seq: 10))
+            """)
+        assertBroken("entry #11 (row id 99999999999999) is stored outside its chain (inserted)")
+    }
+
+    /// Kernel migration 7 keys audit rows by chain and position; a database written before it
+    /// (rows numbered in the order they were written, an index per chain) keeps every chain.
+    func testChainsWrittenBeforeTheRowsWereKeyedByPositionStillVerify() throws {
+        let kernel = harness.kernel
+        // The layout before migration 7, with the rows in it numbered 1, 2, 3... as they were.
+        try kernel.store.write { tx in
+            try tx.execute("""
+                CREATE TABLE souk_audit_old (
+                    id INTEGER PRIMARY KEY, shop_id INTEGER NOT NULL, seq INTEGER NOT NULL, at INTEGER NOT NULL,
+                    actor TEXT NOT NULL, operation TEXT NOT NULL, entity TEXT NOT NULL, change TEXT NOT NULL,
+                    correlation_id TEXT NOT NULL, outcome TEXT NOT NULL, prev_hash TEXT NOT NULL, hash TEXT NOT NULL)
+                """)
+            try tx.execute("""
+                INSERT INTO souk_audit_old (shop_id, seq, at, actor, operation, entity, change, correlation_id, outcome, prev_hash, hash)
+                SELECT shop_id, seq, at, actor, operation, entity, change, correlation_id, outcome, prev_hash, hash FROM souk_audit ORDER BY at, id
+                """)
+            try tx.execute("DROP TABLE souk_audit")
+            try tx.execute("ALTER TABLE souk_audit_old RENAME TO souk_audit")
+            try tx.execute("CREATE INDEX souk_audit_chain ON souk_audit (shop_id, seq)")
+            try tx.execute("DELETE FROM souk_schema WHERE module = 'kernel' AND version = 7")
+        }
+        let before = try kernel.store.read { try $0.query("SELECT shop_id, seq, hash FROM souk_audit ORDER BY shop_id, seq").map {
+            "\(try $0.int64("shop_id")):\(try $0.int64("seq")):\(try $0.string("hash"))"
+        } }
+        let reopened = try harness.reopen()
+        let after = try reopened.store.read { try $0.query("SELECT id, shop_id, seq, hash FROM souk_audit ORDER BY id").map {
+            XCTAssertEqual(try $0.int64("id"), (try $0.int64("shop_id") << 32) + (try $0.int64("seq")))
+            return "\(try $0.int64("shop_id")):\(try $0.int64("seq")):\(try $0.string("hash"))"
+        } }
+        XCTAssertEqual(after, before)
+        let report = try reopened.perform("audit.verify", context: try harness.operatorContext())
+        XCTAssertEqual(report.arrayValue?.map { $0["status"] }, report.arrayValue?.map { _ in "ok" })
+        // New entries continue the chains where they were.
+        try reopened.perform("shop.update", input: ["name": "D"], context: try harness.operatorContext(shop: "alpha"))
+        XCTAssertNoThrow(try reopened.perform("audit.verify", context: try harness.operatorContext()))
+    }
+
     func testListFiltersByActorOperationAndTime() throws {
         let context = try harness.operatorContext(shop: "alpha")
         let updates = try harness.kernel.perform("audit.list", input: ["operation": "shop.update", "actor": "owner@alpha.test"], context: context)

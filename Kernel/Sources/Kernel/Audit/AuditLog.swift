@@ -5,6 +5,13 @@
 enum AuditLog {
     static let genesis = String(repeating: "0", count: 64)
 
+    /// A row's id is its place: chain (shop id, 0 for the platform) × 2^32 + seq, so each
+    /// chain is one range of the table's own key, in order, with no index to keep.
+    static func rowID(shopID: Int64, seq: Int64) -> Int64 { (shopID << 32) + seq }
+
+    /// The ids of `shopID`'s chain: `lower ..< upper`.
+    static func range(of shopID: Int64) -> (lower: Int64, upper: Int64) { (shopID << 32, (shopID + 1) << 32) }
+
     struct Record {
         var shopID: Int64
         var actor: String
@@ -25,9 +32,10 @@ enum AuditLog {
                                           operation: record.operation, entity: record.entity, change: change,
                                           correlationID: record.correlationID, outcome: record.outcome, prevHash: prev)
         try tx.execute("""
-            INSERT INTO souk_audit (shop_id, seq, at, actor, operation, entity, change, correlation_id, outcome, prev_hash, hash)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-            """, values: [.integer(record.shopID), .integer(seq), .integer(at), .text(record.actor), .text(record.operation),
+            INSERT INTO souk_audit (id, shop_id, seq, at, actor, operation, entity, change, correlation_id, outcome, prev_hash, hash)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            """, values: [.integer(rowID(shopID: record.shopID, seq: seq)), .integer(record.shopID), .integer(seq), .integer(at),
+                          .text(record.actor), .text(record.operation),
                           .text(record.entity), .text(change), .text(record.correlationID), .text(record.outcome), .text(prev),
                           .text(hash)])
         // An UPDATE in place (a REPLACE would delete and re-insert the row); the chain's first
@@ -50,11 +58,22 @@ enum AuditLog {
     }
 
     static func verify(shopID: Int64, in tx: Transaction) throws -> ChainReport {
-        let rows = try tx.query("SELECT * FROM souk_audit WHERE shop_id = ? ORDER BY seq, id", [shopID])
+        let chain = range(of: shopID)
+        let rows = try tx.query("SELECT * FROM souk_audit WHERE id >= ? AND id < ? ORDER BY id", [chain.lower, chain.upper])
+        // A row naming this chain but stored outside its range was not written by the kernel.
+        if let stray = try tx.query("SELECT id, seq FROM souk_audit WHERE shop_id = ? AND (id < ? OR id >= ?) LIMIT 1",
+                                    [shopID, chain.lower, chain.upper]).first {
+            return ChainReport(shopID: shopID, entries: rows.count, problem:
+                "entry #\(try stray.int64("seq")) (row id \(try stray.int64("id"))) is stored outside its chain (inserted)")
+        }
         var prev = genesis
         var expectedSeq: Int64 = 1
         for row in rows {
             let entry = try AuditEntry(row: row)
+            if entry.shopID != shopID || entry.id != rowID(shopID: shopID, seq: entry.seq) {
+                return ChainReport(shopID: shopID, entries: rows.count, problem:
+                    "entry #\(entry.seq) (row id \(entry.id)) is not in its place in the chain (inserted or moved)")
+            }
             if entry.seq != expectedSeq {
                 let problem = entry.seq > expectedSeq
                     ? "entry #\(expectedSeq) is missing (deleted); the chain jumps to #\(entry.seq) (row id \(entry.id))"

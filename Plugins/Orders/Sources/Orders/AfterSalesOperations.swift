@@ -146,8 +146,9 @@ enum AfterSalesOperations {
                 for line in returned {
                     try db.execute("""
                         UPDATE orders_lines SET returned_quantity = returned_quantity + :quantity
-                        WHERE shop_id = :shop AND order_id = :order AND sku = :sku AND returned_quantity + :quantity <= quantity
-                        """, ["quantity": line.quantity, "order": try orderRow.int64("id"), "sku": line.sku])
+                        WHERE shop_id = :shop AND id >= :lower AND id < :upper AND sku = :sku AND returned_quantity + :quantity <= quantity
+                        """, ["quantity": line.quantity, "lower": LineKeys.range(order: try orderRow.int64("id")).lower,
+                              "upper": LineKeys.range(order: try orderRow.int64("id")).upper, "sku": line.sku])
                 }
             }
             let event = AfterSalesEvent(

@@ -7,6 +7,9 @@ enum Checkout {
     /// Runs the pricing filters and checks every line came back priced in the shop's currency.
     static func price(_ cart: Cart, _ scope: OperationScope) throws -> Cart {
         guard !cart.lines.isEmpty else { throw KernelError.invalid("lines", "the cart is empty") }
+        guard cart.lines.count <= LineKeys.maximumLines else {
+            throw KernelError.invalid("lines", "an order takes at most \(LineKeys.maximumLines) lines, got \(cart.lines.count)")
+        }
         for line in cart.lines where line.quantity < 1 {
             throw KernelError.invalid("quantity", "quantity of SKU \(line.sku) must be at least 1, got \(line.quantity)")
         }
@@ -41,13 +44,13 @@ enum Checkout {
 
     /// Parameter names of the n-th line of a multi-row INSERT: line0, sku0, title0, ...
     static let lineNames: [[String]] = (0..<linesBatch).map { index in
-        ["line", "sku", "title", "product", "quantity", "price", "total", "discount", "weight"].map { "\($0)\(index)" }
+        ["id", "line", "sku", "title", "product", "quantity", "price", "total", "discount", "weight"].map { "\($0)\(index)" }
     }
 
     /// `INSERT INTO orders_lines ... VALUES (...), (...)` for 1...linesBatch lines, made once
     /// so that the connection finds each prepared statement by its text's address.
     static let lineInserts: [String] = (1...linesBatch).map { count in
-        "INSERT INTO orders_lines (order_id, shop_id, line_no, sku, title, product_id, quantity, unit_price, line_total, discount, weight_grams) VALUES "
+        "INSERT INTO orders_lines (order_id, shop_id, id, line_no, sku, title, product_id, quantity, unit_price, line_total, discount, weight_grams) VALUES "
             + lineNames.prefix(count).map { "(:order, :shop, " + $0.map { ":" + $0 }.joined(separator: ", ") + ")" }.joined(separator: ", ")
     }
 
@@ -82,18 +85,19 @@ enum Checkout {
         while start < priced.lines.count {
             let end = min(start + linesBatch, priced.lines.count)
             var values: [(String, SQLValue)] = [("order", .integer(orderID))]
-            values.reserveCapacity(1 + 9 * (end - start))
+            values.reserveCapacity(1 + 10 * (end - start))
             for index in start..<end {
                 let line = priced.lines[index], names = lineNames[index - start]
-                values.append((names[0], .integer(Int64(index + 1))))
-                values.append((names[1], .text(line.sku)))
-                values.append((names[2], .text(line.title)))
-                values.append((names[3], line.productID.sqlValue))
-                values.append((names[4], .integer(line.quantity)))
-                values.append((names[5], .integer(line.unitPrice!.minorUnits)))
-                values.append((names[6], .integer(try line.total().minorUnits)))
-                values.append((names[7], .integer(totals.lineDiscounts[index].minorUnits)))
-                values.append((names[8], .integer(line.weightGrams)))
+                values.append((names[0], .integer(LineKeys.id(order: orderID, line: index + 1))))
+                values.append((names[1], .integer(Int64(index + 1))))
+                values.append((names[2], .text(line.sku)))
+                values.append((names[3], .text(line.title)))
+                values.append((names[4], line.productID.sqlValue))
+                values.append((names[5], .integer(line.quantity)))
+                values.append((names[6], .integer(line.unitPrice!.minorUnits)))
+                values.append((names[7], .integer(try line.total().minorUnits)))
+                values.append((names[8], .integer(totals.lineDiscounts[index].minorUnits)))
+                values.append((names[9], .integer(line.weightGrams)))
             }
             try db.execute(lineInserts[end - start - 1], values: values)
             start = end

@@ -26,7 +26,9 @@ enum OrderRecord {
     }
 
     static func lines(orderID: Int64, currency: Currency, _ scope: OperationScope) throws -> [(line: CartLine, row: Row)] {
-        try scope.db.query("SELECT * FROM orders_lines WHERE shop_id = :shop AND order_id = :order ORDER BY line_no", ["order": orderID]).map { row in
+        let range = LineKeys.range(order: orderID)
+        return try scope.db.query("SELECT * FROM orders_lines WHERE shop_id = :shop AND id >= :lower AND id < :upper ORDER BY id",
+                                  ["lower": range.lower, "upper": range.upper]).map { row in
             (CartLine(sku: try row.string("sku"), quantity: try row.int64("quantity"), title: try row.string("title"),
                       productID: try row.optionalInt("product_id").map(Int64.init),
                       unitPrice: Money(minorUnits: try row.int64("unit_price"), currency: currency),

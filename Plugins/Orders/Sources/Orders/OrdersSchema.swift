@@ -81,5 +81,21 @@ enum OrdersSchema {
         Migration(version: 4, name: "guest orders found by their session", sql: """
             CREATE INDEX orders_orders_by_guest ON orders_orders (shop_id, guest_session) WHERE guest_session IS NOT NULL;
             """),
+        // A line's id is its place: order id × 1024 + line number (see `LineKeys`). An order's
+        // lines are one range of the table's own key, appended at its end as orders are
+        // placed, which SQLite does by adding a page rather than rebalancing an index's pages.
+        Migration(version: 5, name: "order lines keyed by order and line number in the row id", sql: """
+            CREATE TABLE orders_lines_ranged (
+                id INTEGER PRIMARY KEY, order_id INTEGER NOT NULL, line_no INTEGER NOT NULL, shop_id INTEGER NOT NULL,
+                sku TEXT NOT NULL, title TEXT NOT NULL, product_id INTEGER, quantity INTEGER NOT NULL, unit_price INTEGER NOT NULL,
+                line_total INTEGER NOT NULL, discount INTEGER NOT NULL, weight_grams INTEGER NOT NULL,
+                returned_quantity INTEGER NOT NULL DEFAULT 0);
+            INSERT INTO orders_lines_ranged (id, order_id, line_no, shop_id, sku, title, product_id, quantity, unit_price,
+                    line_total, discount, weight_grams, returned_quantity)
+                SELECT order_id * 1024 + line_no, order_id, line_no, shop_id, sku, title, product_id, quantity, unit_price,
+                    line_total, discount, weight_grams, returned_quantity FROM orders_lines ORDER BY order_id, line_no;
+            DROP TABLE orders_lines;
+            ALTER TABLE orders_lines_ranged RENAME TO orders_lines;
+            """),
     ]
 }

@@ -41,8 +41,11 @@ enum OrderLookup {
     static func items(_ order: OrderInfo, _ scope: OperationScope) throws -> [OrderItem] {
         let db = try scope.db
         var items: [OrderItem] = []
-        for row in try db.query("SELECT sku, title, quantity FROM orders_lines WHERE shop_id = :shop AND order_id = :order ORDER BY line_no",
-                                ["order": order.id]) {
+        // The Orders plugin keeps an order's lines at row ids order × 1024 + line number: one
+        // range of the table's key (its LineKeys; documented for readers of orders_lines).
+        for row in try db.query("""
+            SELECT sku, title, quantity FROM orders_lines WHERE shop_id = :shop AND id >= :order * 1024 AND id < (:order + 1) * 1024 ORDER BY id
+            """, ["order": order.id]) {
             let sku = try row.string("sku"), quantity = try row.int64("quantity")
             if let index = items.firstIndex(where: { $0.sku == sku }) {
                 items[index] = OrderItem(sku: sku, title: items[index].title, ordered: items[index].ordered + quantity, shipped: 0)

@@ -23,7 +23,7 @@ enum AuditOperations {
             Field("outcome", help: "ok, denied or vetoed"),
             Field("since", .dateTime, help: "from this time (ISO 8601)"),
             Field("until", .dateTime, help: "before this time (ISO 8601)"),
-            Field("cursor", .int, help: "continue after this entry id (next_cursor of the previous page)"),
+            Field("cursor", .int, help: "continue after this entry id (next_cursor of the previous page); across shops, entries come chain by chain"),
             Field("limit", .int, help: "page size, 1-10000 (default 50)"),
         ],
         permission: nil, mutates: false, scope: .platform
@@ -31,7 +31,12 @@ enum AuditOperations {
         let input = scope.input
         var sql = "SELECT * FROM souk_audit WHERE 1 = 1"
         var parameters: [any SQLBindable] = []
-        if let shops = try chains(scope) { sql += " AND shop_id = ?"; parameters.append(shops[0]) }
+        if let shops = try chains(scope) {
+            // The chain's own range of ids: read in key order, no index needed.
+            let chain = AuditLog.range(of: shops[0])
+            sql += " AND id >= ? AND id < ? AND shop_id = ?"
+            parameters += [chain.lower, chain.upper, shops[0]]
+        }
         if let actor = input.optionalString("actor") { sql += " AND instr(actor, ?) > 0"; parameters.append(actor) }
         if let operation = input.optionalString("operation") { sql += " AND operation = ?"; parameters.append(operation) }
         if let entity = input.optionalString("entity") { sql += " AND entity = ?"; parameters.append(entity) }
@@ -71,8 +76,17 @@ enum AuditOperations {
         if let only = try chains(scope) {
             ids = only
         } else {
-            ids = try tx.query("SELECT 0 AS id UNION SELECT id FROM souk_shops UNION SELECT DISTINCT shop_id FROM souk_audit ORDER BY id")
-                .map { try $0.int64("id") }
+            // Every shop, the platform, and any other chain found in the table (a deleted shop's):
+            // one key lookup per chain, jumping from the start of one to the start of the next.
+            var found = Set(try tx.query("SELECT id FROM souk_shops").map { try $0.int64("id") })
+            found.insert(0)
+            var next: Int64 = 0
+            while let row = try tx.query("SELECT id FROM souk_audit WHERE id >= ? ORDER BY id LIMIT 1", [next]).first {
+                let chain = try row.int64("id") >> 32
+                found.insert(chain)
+                next = (chain + 1) << 32
+            }
+            ids = found.sorted()
         }
         let codes = Dictionary(uniqueKeysWithValues: try tx.query("SELECT id, code FROM souk_shops").map { (try $0.int64("id"), try $0.string("code")) })
         var reports: [Value] = []
