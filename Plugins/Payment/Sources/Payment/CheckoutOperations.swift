@@ -70,6 +70,24 @@ enum CheckoutOperations {
     /// Authorizes (and for card methods approved at once, captures) the order just placed.
     static func pay(order placed: Value, number: String, method: String, offline: Bool, key: String,
                     _ scope: OperationScope) throws -> Value {
+        let charge = try charge(number: number, method: method, offline: offline, key: key, scope)
+        var order = placed
+        if charge.payment["order_status"] == .string(OrderStatus.paid.rawValue), case .object(var object) = order {
+            // What `orders.pay` wrote: the order is paid in full.
+            object["status"] = .string(OrderStatus.paid.rawValue)
+            object["paid"] = object["total"]
+            order = .object(object)
+        }
+        scope.audit(entity: "order:\(number)", change: ["order": .string(number), "method": .string(method),
+                                                         "outcome": charge.payment["outcome"] ?? .null,
+                                                         "order_status": order["status"] ?? .null])
+        return answer(order: order, charge)
+    }
+
+    /// Runs `payment.authorize` and, for a card approved at once, `payment.capture`, each with
+    /// its step's key; the same calls for a first checkout and for its retries.
+    static func charge(number: String, method: String, offline: Bool, key: String,
+                       _ scope: OperationScope) throws -> (payment: Value, captureError: String?) {
         var authorizeInput: Value.Object = ["order": .string(number), "method": .string(method),
                                             "idempotency_key": .string(key + ":authorize")]
         if let card = scope.input.optionalString("card") { authorizeInput["card"] = .string(card) }
@@ -86,20 +104,15 @@ enum CheckoutOperations {
                 scope.notReplayable()
             }
         }
+        // Pending or timed out settles nothing: the request's key must run it again.
         if payment["outcome"] != "approved" && payment["outcome"] != "declined" { scope.notReplayable() }
-        var order = placed
-        if payment["order_status"] == .string(OrderStatus.paid.rawValue), case .object(var object) = order {
-            // What `orders.pay` wrote: the order is paid in full.
-            object["status"] = .string(OrderStatus.paid.rawValue)
-            object["paid"] = object["total"]
-            order = .object(object)
-        }
-        scope.audit(entity: "order:\(number)", change: ["order": .string(number), "method": .string(method),
-                                                         "outcome": payment["outcome"] ?? .null,
-                                                         "order_status": order["status"] ?? .null])
-        var answer: Value.Object = ["order": order, "outcome": payment["outcome"] ?? .null, "reason": payment["reason"] ?? .null,
-                                    "payment": payment["payment"] ?? .null]
-        if let captureError { answer["capture_error"] = .string(captureError) }
+        return (payment, captureError)
+    }
+
+    static func answer(order: Value, _ charge: (payment: Value, captureError: String?)) -> Value {
+        var answer: Value.Object = ["order": order, "outcome": charge.payment["outcome"] ?? .null,
+                                    "reason": charge.payment["reason"] ?? .null, "payment": charge.payment["payment"] ?? .null]
+        if let captureError = charge.captureError { answer["capture_error"] = .string(captureError) }
         return .object(answer)
     }
 
@@ -116,23 +129,7 @@ enum CheckoutOperations {
     /// key (so a retried checkout can finish paying its order, never place another).
     static func replay(order number: String, method: String, key: String, _ scope: OperationScope) throws -> Value {
         let offline = try Providers.find(method, scope)?.isOffline ?? true
-        var authorizeInput: Value.Object = ["order": .string(number), "method": .string(method),
-                                            "idempotency_key": .string(key + ":authorize")]
-        if let card = scope.input.optionalString("card") { authorizeInput["card"] = .string(card) }
-        var payment = try scope.perform("payment.authorize", authorizeInput)
-        var captureError: String?
-        if payment["outcome"] == "approved", !offline {
-            do {
-                payment = try scope.perform("payment.capture", ["order": .string(number), "idempotency_key": .string(key + ":capture")])
-            } catch let error as KernelError {
-                captureError = "\(error.code.rawValue): \(error.message)"
-                scope.notReplayable()
-            }
-        }
-        if payment["outcome"] != "approved" && payment["outcome"] != "declined" { scope.notReplayable() }
-        var answer: Value.Object = ["order": try scope.perform("orders.show", ["order": .string(number)]), "outcome": payment["outcome"] ?? .null,
-                                    "reason": payment["reason"] ?? .null, "payment": payment["payment"] ?? .null]
-        if let captureError { answer["capture_error"] = .string(captureError) }
-        return .object(answer)
+        let charge = try charge(number: number, method: method, offline: offline, key: key, scope)
+        return answer(order: try scope.perform("orders.show", ["order": .string(number)]), charge)
     }
 }
