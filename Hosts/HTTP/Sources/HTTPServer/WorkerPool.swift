@@ -1,12 +1,19 @@
 /// Threads that run the handler. Loops hand over complete requests; a worker calls the
 /// handler (blocking is fine here) and posts the response back to the owning loop.
+///
+/// Writes that may be committed together (`Job.batchable`) have a queue of their own and one
+/// worker at a time drains it: while it commits a group, the writes that arrive wait for it
+/// and become its next group. Several workers taking writes side by side would only queue on
+/// the database's single write lock, each with a smaller group, each group its own commit
+/// and a thread switch more. Other requests (reads, and writes that cannot be grouped) go to
+/// any idle worker, in the order they came.
 final class WorkerPool: @unchecked Sendable {
     struct Job {
         let loop: EventLoop
         let fd: Int32
         let connectionID: UInt64
         let request: HTTPRequest
-        /// May be handled with the batchable jobs queued right after it (`handleBatch`).
+        /// May be handled with the batchable jobs queued with it (`handleBatch`).
         var batchable = false
     }
 
@@ -16,8 +23,10 @@ final class WorkerPool: @unchecked Sendable {
     private let handler: any HTTPHandler
     private let lock = ConditionLock()
     // All guarded by `lock`:
-    private var queue: [Job?] = []  // consumed slots are nil so bodies are freed early
-    private var head = 0
+    private var others = JobQueue()
+    private var writes = JobQueue()
+    /// A worker is handling a group of writes; the next group waits for it.
+    private var writing = false
     private var idleWorkers = 0
     private var stopping = false
 
@@ -31,13 +40,19 @@ final class WorkerPool: @unchecked Sendable {
         return true
     }
 
-    /// Queues a loop's batch under one lock and wakes at most one idle worker per job:
-    /// each wake-up is a context switch, the main cost of handing work to another thread.
+    /// Queues a loop's batch under one lock and wakes at most one idle worker per job a worker
+    /// can take now: each wake-up is a context switch, the main cost of handing work over.
     func submit(_ jobs: [Job]) {
         guard !jobs.isEmpty else { return }
         lock.lock()
-        queue.append(contentsOf: jobs.lazy.map { Optional($0) })
-        let wakes = min(idleWorkers, jobs.count)
+        var runnable = 0
+        let wasWaiting = !writes.isEmpty
+        for job in jobs {
+            if job.batchable { writes.append(job) } else { others.append(job); runnable += 1 }
+        }
+        // New writes need a worker only when none is writing or about to take them.
+        if !writing, !wasWaiting, !writes.isEmpty { runnable += 1 }
+        let wakes = min(idleWorkers, runnable)
         lock.unlock()
         if wakes == 1 { lock.signal() } else if wakes > 1 { lock.broadcast() }
     }
@@ -51,46 +66,71 @@ final class WorkerPool: @unchecked Sendable {
     }
 
     private func run() {
-        while let jobs = next() {
+        while let (jobs, isWriteGroup) = next() {
             if jobs.count == 1 {
                 let job = jobs[0]
                 job.loop.post(.response(fd: job.fd, connectionID: job.connectionID, handler.handle(job.request)))
-                continue
+            } else {
+                let responses = handler.handleBatch(jobs.map(\.request))
+                for (job, response) in zip(jobs, responses) {
+                    job.loop.post(.response(fd: job.fd, connectionID: job.connectionID, response))
+                }
             }
-            let responses = handler.handleBatch(jobs.map(\.request))
-            for (job, response) in zip(jobs, responses) {
-                job.loop.post(.response(fd: job.fd, connectionID: job.connectionID, response))
-            }
+            if isWriteGroup { finishedWriting() }
         }
     }
 
-    /// The next job, with the batchable jobs queued right behind a batchable one.
-    private func next() -> [Job]? {
+    /// The next job, or the next group of writes when no other worker is writing.
+    private func next() -> (jobs: [Job], isWriteGroup: Bool)? {
         lock.lock()
         defer { lock.unlock() }
-        while head == queue.count {
+        while true {
+            if let job = others.take() { return ([job], false) }
+            if !writing, !writes.isEmpty {
+                writing = true
+                var group = [writes.take()!]
+                while group.count < Self.batchLimit, let job = writes.take() { group.append(job) }
+                return (group, true)
+            }
+            // The worker that is writing takes what is left of the writes itself.
             if stopping { return nil }
             idleWorkers += 1
             lock.wait()
             idleWorkers -= 1
         }
-        var taken = [take()]
-        while taken[0].batchable, taken.count < Self.batchLimit, head < queue.count, queue[head]!.batchable {
-            taken.append(take())
-        }
-        return taken
     }
 
-    /// Removes the job at `head`. Under `lock`, with a job there.
-    private func take() -> Job {
-        let job = queue[head]!
-        queue[head] = nil
+    /// The writing worker is done with its group: the writes that came meanwhile are the next
+    /// group, for whichever worker is free (usually this one, on its next `next()`).
+    private func finishedWriting() {
+        lock.lock()
+        writing = false
+        let waiting = !writes.isEmpty && idleWorkers > 0
+        lock.unlock()
+        if waiting { lock.signal() }
+    }
+}
+
+/// A first-in first-out queue of jobs whose consumed slots are emptied at once (so request
+/// bodies are freed early) and reclaimed in bulk.
+struct JobQueue {
+    private var slots: [WorkerPool.Job?] = []
+    private var head = 0
+
+    var isEmpty: Bool { head == slots.count }
+
+    mutating func append(_ job: WorkerPool.Job) { slots.append(job) }
+
+    mutating func take() -> WorkerPool.Job? {
+        guard head < slots.count else { return nil }
+        let job = slots[head]
+        slots[head] = nil
         head += 1
-        if head == queue.count {
-            queue.removeAll(keepingCapacity: true)
+        if head == slots.count {
+            slots.removeAll(keepingCapacity: true)
             head = 0
-        } else if head > 1024, head * 2 > queue.count {
-            queue.removeFirst(head)
+        } else if head > 1024, head * 2 > slots.count {
+            slots.removeFirst(head)
             head = 0
         }
         return job
