@@ -85,13 +85,15 @@ final class WorkerPool: @unchecked Sendable {
         lock.lock()
         defer { lock.unlock() }
         while true {
-            if let job = others.take() { return ([job], false) }
+            // Writes first when nobody is writing: at most one worker is ever busy with them, so
+            // reads keep the others, and a stream of reads cannot hold the writes back.
             if !writing, !writes.isEmpty {
                 writing = true
                 var group = [writes.take()!]
                 while group.count < Self.batchLimit, let job = writes.take() { group.append(job) }
                 return (group, true)
             }
+            if let job = others.take() { return ([job], false) }
             // The worker that is writing takes what is left of the writes itself.
             if stopping { return nil }
             idleWorkers += 1
