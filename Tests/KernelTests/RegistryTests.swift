@@ -70,5 +70,10 @@ final class RegistryTests: XCTestCase {
         try harness.kernel.perform("settings.set", input: ["plugin": "notes", "key": "max_length", "value": "3"], context: owner)
         XCTAssertThrowsError(try harness.kernel.perform("notes.add", input: ["text": "long"], context: owner))
         XCTAssertNoThrow(try harness.kernel.perform("notes.add", input: ["text": "ok"], context: owner))
+        // Write transactions keep settings in the writer's memo: a change is still seen at once.
+        try harness.kernel.perform("settings.set", input: ["plugin": "notes", "key": "max_length", "value": "10"], context: owner)
+        XCTAssertNoThrow(try harness.kernel.perform("notes.add", input: ["text": "long"], context: owner))
+        try harness.kernel.perform("settings.set", input: ["plugin": "notes", "key": "max_length", "value": "3"], context: owner)
+        XCTAssertThrowsError(try harness.kernel.perform("notes.add", input: ["text": "long"], context: owner))
     }
 }

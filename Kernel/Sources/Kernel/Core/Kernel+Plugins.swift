@@ -28,11 +28,14 @@ extension Kernel {
         guard let spec = settingSpec(plugin: plugin, key: key) else {
             throw KernelError.notFound("plugin '\(plugin)' declares no setting '\(key)'")
         }
-        if let row = try tx.query("SELECT value FROM souk_settings WHERE shop_id = ? AND plugin_id = ? AND key = ?",
-                                  [shopID, plugin, key]).first {
+        // Read on every checkout by some plugins (Inventory's hold time): kept by the writer's
+        // memo until `souk_settings` changes.
+        let stored = try tx.remembered(shopID: shopID, "kernel.setting:\(plugin).\(key)") { () -> Value? in
+            guard let row = try tx.query("SELECT value FROM souk_settings WHERE shop_id = ? AND plugin_id = ? AND key = ?",
+                                         [shopID, plugin, key]).first else { return nil }
             return try JSON.decode(try row.string("value"))
         }
-        return spec.defaultValue
+        return stored ?? spec.defaultValue
     }
 
     func settingSpec(plugin: String, key: String) -> SettingSpec? {
