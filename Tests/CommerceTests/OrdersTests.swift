@@ -25,6 +25,10 @@ final class TablePricing: Plugin {
                 cart.lines[index].unitPrice = try Money(price, currency)
                 cart.lines[index].title = cart.lines[index].sku.capitalized
             }
+            // gifts=N: the filter adds N free lines of its own (as a promotion plugin might).
+            for gift in 0..<(cart.attributes["gifts"].flatMap(Int.init) ?? 0) {
+                cart.lines.append(CartLine(sku: "GIFT-\(gift)", quantity: 1, title: "Gift", unitPrice: try Money(0, cart.currency.code)))
+            }
             if let discount = cart.attributes["discount"].flatMap(Int64.init) {
                 cart.adjustments.append(Adjustment(kind: .discount, code: "test", label: "Test discount",
                                                    amount: Money(minorUnits: -discount, currency: cart.currency)))
@@ -112,6 +116,10 @@ final class OrdersTests: XCTestCase {
         XCTAssertThrowsError(try place((1...1001).map { .string("ITEM-\($0):1") })) {
             XCTAssertEqual(($0 as? KernelError)?.message, "an order takes at most 1000 lines, got 1001")
         }
+        // Also when a pricing filter adds the lines that go over.
+        XCTAssertThrowsError(try place((1...990).map { .string("ITEM-\($0):1") }, attributes: ["gifts=30"])) {
+            XCTAssertEqual(($0 as? KernelError)?.message, "an order takes at most 1000 lines, got 1020 after pricing")
+        }
         // SKU:QUANTITY: exactly one colon, a SKU before it, a whole number (optional sign) after it.
         XCTAssertEqual(try place(["TEA:+2", "TEA:1"])["lines"]?.arrayValue?.first?["quantity"], 3)
         let cases: [([Value], String)] = [
@@ -191,7 +199,19 @@ final class OrdersTests: XCTestCase {
             try tx.execute("ALTER TABLE orders_lines_old RENAME TO orders_lines")
             try tx.execute("DELETE FROM souk_schema WHERE module = 'orders' AND version = 5")
         }
+        // An order with more lines than its range holds stops the step, by name, and changes nothing.
+        try kernel.store.write { tx in
+            try tx.execute("""
+                INSERT INTO orders_lines SELECT order_id, 1024, shop_id, sku, title, product_id, quantity, unit_price,
+                    line_total, discount, weight_grams, returned_quantity FROM orders_lines WHERE line_no = 1 LIMIT 1
+                """)
+        }
+        let refused = try harness.reopen(plugins: [TablePricing(), OrdersPlugin()])
+        XCTAssertTrue(refused.failures.contains { $0.error.message.contains("an order has more than 1023 lines: split it with the previous version before upgrading") },
+                      "\(refused.failures.map(\.error.message))")
+        try kernel.store.write { try $0.execute("DELETE FROM orders_lines WHERE line_no = 1024") }
         let reopened = try harness.reopen(plugins: [TablePricing(), OrdersPlugin()])
+        XCTAssertEqual(reopened.failures.count, 0)
         for order in [first, second] {
             let shown = try reopened.perform("orders.show", input: ["order": order["number"]!], context: try ctx(.clerk))
             XCTAssertEqual(JSON.encode(shown), JSON.encode(order))

@@ -81,6 +81,25 @@ final class AuditTests: XCTestCase {
         assertBroken("entry #11 (row id 99999999999999) is stored outside its chain (inserted)")
     }
 
+    func testForgedRowsAtTheEndsOfTheKeyRangeAreFoundAndVerifyEnds() throws {
+        for id in ["9223372036854775807", "-5"] {
+            try tamper("""
+                INSERT INTO souk_audit (id, shop_id, seq, at, actor, operation, entity, change, correlation_id, outcome, prev_hash, hash)
+                SELECT \(id), shop_id, 42, at, actor, operation, entity, change, correlation_id, outcome, hash, hash
+                FROM souk_audit WHERE id = \(try rowID(seq: 10))
+                """)
+            // Every chain at once (as the operator, no shop): it ends, and names the row.
+            XCTAssertThrowsError(try harness.kernel.perform("audit.verify", context: try harness.operatorContext())) {
+                XCTAssertEqual(($0 as? KernelError)?.code, .auditBroken)
+                XCTAssertTrue(($0 as? KernelError)?.message.contains("entry #42 (row id \(id)) is stored outside its chain (inserted)") == true,
+                              ($0 as? KernelError)?.message ?? "")
+            }
+            assertBroken("entry #42 (row id \(id)) is stored outside its chain (inserted)")
+            try tamper("DELETE FROM souk_audit WHERE id = \(id)")
+        }
+        XCTAssertNoThrow(try verify())
+    }
+
     /// Kernel migration 7 keys audit rows by chain and position; a database written before it
     /// (rows numbered in the order they were written, an index per chain) keeps every chain.
     func testChainsWrittenBeforeTheRowsWereKeyedByPositionStillVerify() throws {

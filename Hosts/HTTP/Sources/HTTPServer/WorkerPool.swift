@@ -66,7 +66,9 @@ final class WorkerPool: @unchecked Sendable {
     }
 
     private func run() {
-        while let (jobs, isWriteGroup) = next() {
+        var wroteLast = false
+        while let (jobs, isWriteGroup) = next(afterWriting: wroteLast) {
+            wroteLast = isWriteGroup
             if jobs.count == 1 {
                 let job = jobs[0]
                 job.loop.post(.response(fd: job.fd, connectionID: job.connectionID, handler.handle(job.request)))
@@ -81,12 +83,15 @@ final class WorkerPool: @unchecked Sendable {
     }
 
     /// The next job, or the next group of writes when no other worker is writing.
-    private func next() -> (jobs: [Job], isWriteGroup: Bool)? {
+    private func next(afterWriting: Bool) -> (jobs: [Job], isWriteGroup: Bool)? {
         lock.lock()
         defer { lock.unlock() }
         while true {
             // Writes first when nobody is writing: at most one worker is ever busy with them, so
-            // reads keep the others, and a stream of reads cannot hold the writes back.
+            // reads keep the others, and a stream of reads cannot hold the writes back. A worker
+            // that just wrote serves a waiting read first, so a stream of writes cannot hold the
+            // reads back either (with a single worker they alternate).
+            if afterWriting, let job = others.take() { return ([job], false) }
             if !writing, !writes.isEmpty {
                 writing = true
                 var group = [writes.take()!]

@@ -26,6 +26,10 @@ enum AuditLog {
         let head = try tx.query("SELECT value, hash FROM souk_counters WHERE shop_id = ? AND name = 'audit'",
                                 values: [.integer(record.shopID)]).first
         let seq = (try head?.int64("value") ?? 0) + 1
+        // Each chain owns 2^32 ids (see `rowID`).
+        guard (0..<(1 << 31)).contains(record.shopID), seq < 1 << 32 else {
+            throw KernelError(.storage, "the audit chain of shop \(record.shopID) cannot take entry #\(seq): a chain holds at most 2^32 - 1 entries")
+        }
         let prev = try head?.string("hash") ?? genesis
         let change = JSON.encode(record.change)
         let hash = AuditEntry.computeHash(shopID: record.shopID, seq: seq, at: at, actor: record.actor,
@@ -49,6 +53,18 @@ enum AuditLog {
         }
     }
 
+    /// Any row stored outside its own chain's range, in one pass over the table: (its chain, the problem).
+    static func strayRow(in tx: Transaction) throws -> (shopID: Int64, problem: String)? {
+        guard let row = try tx.query("SELECT id, shop_id, seq FROM souk_audit WHERE id != shop_id * 4294967296 + seq LIMIT 1").first else {
+            return nil
+        }
+        return (try row.int64("shop_id"), try strayProblem(row))
+    }
+
+    private static func strayProblem(_ row: Row) throws -> String {
+        "entry #\(try row.int64("seq")) (row id \(try row.int64("id"))) is stored outside its chain (inserted)"
+    }
+
     /// The result of checking one chain.
     struct ChainReport {
         let shopID: Int64
@@ -57,14 +73,16 @@ enum AuditLog {
         let problem: String?
     }
 
-    static func verify(shopID: Int64, in tx: Transaction) throws -> ChainReport {
+    /// Checks one chain. `strays`: also look through the whole table for rows that name this
+    /// chain but are stored outside its range (verifying every chain does that once for all,
+    /// with `strayRow`).
+    static func verify(shopID: Int64, strays: Bool = true, in tx: Transaction) throws -> ChainReport {
         let chain = range(of: shopID)
         let rows = try tx.query("SELECT * FROM souk_audit WHERE id >= ? AND id < ? ORDER BY id", [chain.lower, chain.upper])
         // A row naming this chain but stored outside its range was not written by the kernel.
-        if let stray = try tx.query("SELECT id, seq FROM souk_audit WHERE shop_id = ? AND (id < ? OR id >= ?) LIMIT 1",
-                                    [shopID, chain.lower, chain.upper]).first {
-            return ChainReport(shopID: shopID, entries: rows.count, problem:
-                "entry #\(try stray.int64("seq")) (row id \(try stray.int64("id"))) is stored outside its chain (inserted)")
+        if strays, let stray = try tx.query("SELECT id, seq FROM souk_audit WHERE shop_id = ? AND (id < ? OR id >= ?) LIMIT 1",
+                                            [shopID, chain.lower, chain.upper]).first {
+            return ChainReport(shopID: shopID, entries: rows.count, problem: try strayProblem(stray))
         }
         var prev = genesis
         var expectedSeq: Int64 = 1

@@ -14,6 +14,10 @@ enum Checkout {
             throw KernelError.invalid("quantity", "quantity of SKU \(line.sku) must be at least 1, got \(line.quantity)")
         }
         let priced = try scope.filter(Hooks.checkoutPrice, cart)
+        // Pricing filters may add lines (a gift, a bundle's parts): the limit holds after them too.
+        guard priced.lines.count <= LineKeys.maximumLines else {
+            throw KernelError.invalid("lines", "an order takes at most \(LineKeys.maximumLines) lines, got \(priced.lines.count) after pricing")
+        }
         for line in priced.lines {
             guard let price = line.unitPrice else {
                 throw KernelError.invalid("sku", "SKU '\(line.sku)' has no price: is the catalog plugin enabled in this shop?")

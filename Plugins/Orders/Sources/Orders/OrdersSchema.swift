@@ -85,6 +85,11 @@ enum OrdersSchema {
         // lines are one range of the table's own key, appended at its end as orders are
         // placed, which SQLite does by adding a page rather than rebalancing an index's pages.
         Migration(version: 5, name: "order lines keyed by order and line number in the row id", sql: """
+            CREATE TEMP TABLE orders_lines_fit (
+                line_no INTEGER CONSTRAINT "an order has more than 1023 lines: split it with the previous version before upgrading"
+                CHECK (line_no <= 1023));
+            INSERT INTO orders_lines_fit SELECT line_no FROM orders_lines;
+            DROP TABLE orders_lines_fit;
             CREATE TABLE orders_lines_ranged (
                 id INTEGER PRIMARY KEY, order_id INTEGER NOT NULL, line_no INTEGER NOT NULL, shop_id INTEGER NOT NULL,
                 sku TEXT NOT NULL, title TEXT NOT NULL, product_id INTEGER, quantity INTEGER NOT NULL, unit_price INTEGER NOT NULL,

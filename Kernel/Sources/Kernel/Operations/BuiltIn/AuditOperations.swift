@@ -15,7 +15,7 @@ enum AuditOperations {
     }
 
     static let list = OperationSpec(
-        name: "audit.list", summary: "List audit entries, newest first, a page at a time",
+        name: "audit.list", summary: "List audit entries, newest first (across shops: chain by chain), a page at a time",
         fields: [
             Field("actor", help: "only entries whose actor contains this text (e.g. an email)"),
             Field("operation", help: "only this operation, e.g. shop.update"),
@@ -72,27 +72,36 @@ enum AuditOperations {
         permission: nil, mutates: false, scope: .platform
     ) { scope in
         let tx = scope.transaction
+        let only = try chains(scope)
+        // Rows stored outside their chain's range: one pass for all chains, not one per chain.
+        let stray = only == nil ? try AuditLog.strayRow(in: tx) : nil
         let ids: [Int64]
-        if let only = try chains(scope) {
+        if let only {
             ids = only
         } else {
             // Every shop, the platform, and any other chain found in the table (a deleted shop's):
             // one key lookup per chain, jumping from the start of one to the start of the next.
             var found = Set(try tx.query("SELECT id FROM souk_shops").map { try $0.int64("id") })
             found.insert(0)
-            var next: Int64 = 0
+            // From the lowest possible id, so forged rows at negative ids are found too.
+            var next = Int64.min
             while let row = try tx.query("SELECT id FROM souk_audit WHERE id >= ? ORDER BY id LIMIT 1", [next]).first {
                 let chain = try row.int64("id") >> 32
                 found.insert(chain)
+                guard chain < Int64(Int32.max) else { break }
                 next = (chain + 1) << 32
             }
+            if let stray { found.insert(stray.shopID) }
             ids = found.sorted()
         }
         let codes = Dictionary(uniqueKeysWithValues: try tx.query("SELECT id, code FROM souk_shops").map { (try $0.int64("id"), try $0.string("code")) })
         var reports: [Value] = []
         var broken: [String] = []
         for id in ids {
-            let report = try AuditLog.verify(shopID: id, in: tx)
+            var report = try AuditLog.verify(shopID: id, strays: only != nil, in: tx)
+            if report.problem == nil, let stray, stray.shopID == id {
+                report = AuditLog.ChainReport(shopID: id, entries: report.entries, problem: stray.problem)
+            }
             let name = id == 0 ? "platform" : (codes[id] ?? "shop #\(id)")
             reports.append(["chain": .string(name), "entries": .int(Int64(report.entries)),
                             "status": .string(report.problem == nil ? "ok" : "BROKEN"), "problem": Value(report.problem)])
