@@ -44,6 +44,15 @@ final class MemoPlugin: Plugin {
             })
         })
         try registrar.operation(OperationSpec(
+            name: "memo.next", summary: "Take the next number of a counter, then fail when asked",
+            fields: [Field("counter", required: true, help: "counter name"), Field("fail", .bool, help: "fail after taking it")],
+            permission: "memo.write", mutates: true
+        ) { scope in
+            let number = try scope.db.nextCounterValue(try scope.input.string("counter"), first: 100)
+            if scope.input.bool("fail") { throw KernelError(.conflict, "failing on purpose after taking \(number)") }
+            return .int(number)
+        })
+        try registrar.operation(OperationSpec(
             name: "memo.peek", summary: "The same price read in a read transaction", fields: [Field("code", required: true, help: "code")],
             permission: "memo.write", mutates: false
         ) { scope in
@@ -190,6 +199,26 @@ final class WriteMemoTests: XCTestCase {
         XCTAssertEqual(try price(harness, clerk), 100)  // remembered after the trigger appeared
         try harness.kernel.store.write { try $0.execute(insert) }  // SQLite prepares it again, with the trigger
         XCTAssertEqual(try price(harness, clerk), 101)
+    }
+
+    func testCountersAreGaplessPerShopAndNamedAfterTheirPlugin() throws {
+        let (harness, _, clerk) = try fixture()
+        func next(_ counter: String, fail: Bool = false, _ context: OperationContext) throws -> Value {
+            try harness.kernel.perform("memo.next", input: ["counter": .string(counter), "fail": .bool(fail)], context: context)
+        }
+        XCTAssertEqual(try next("memo.ticket", clerk), 100)
+        XCTAssertEqual(try next("memo.ticket", clerk), 101)
+        XCTAssertThrowsError(try next("memo.ticket", fail: true, clerk))  // rolled back: 102 is given back
+        XCTAssertEqual(try next("memo.ticket", clerk), 102)
+        XCTAssertEqual(try next("memo.other-1", clerk), 100)
+        let beta = try harness.fixtureShop("beta")
+        XCTAssertEqual(try next("memo.ticket", try harness.context(as: beta.clerk, shop: "beta")), 100)
+        for bad in ["ticket", "audit", "memo.", ".ticket", "Memo.ticket", "memo.a.b", "memo.1x", "memo.tïcket"] {
+            XCTAssertThrowsError(try next(bad, clerk), bad) {
+                XCTAssertEqual(($0 as? KernelError)?.message,
+                               "counter name '\(bad)' must be code-like and start with the plugin's name and a dot, e.g. giftwrap.ticket")
+            }
+        }
     }
 
     func testSchemaChangesAndShopsAndReadTransactions() throws {

@@ -113,24 +113,11 @@ public struct ShopDatabase {
         try transaction.remembered(shopID: shopID, "plugin:" + key, load)
     }
 
-    /// `plugin.counter`: two codes (see `Validation.isCode`) joined by one dot; checked byte by
-    /// byte because it runs on every order.
+    /// `plugin.counter`: two codes (see `Validation.isCode`) joined by one dot, checked on the
+    /// UTF-8 bytes without building strings (it runs on every order).
     static func isCounterName(_ name: String) -> Bool {
-        var partLength = 0, parts = 1
-        for byte in name.utf8 {
-            switch byte {
-            case UInt8(ascii: "a")...UInt8(ascii: "z"): partLength += 1
-            case UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "-"), UInt8(ascii: "_"):
-                guard partLength > 0 else { return false }
-                partLength += 1
-            case UInt8(ascii: "."):
-                guard partLength > 0, parts == 1 else { return false }
-                parts = 2
-                partLength = 0
-            default: return false
-            }
-            if partLength > 32 { return false }
-        }
-        return parts == 2 && partLength > 0
+        let bytes = name.utf8
+        guard let dot = bytes.firstIndex(of: UInt8(ascii: ".")) else { return false }
+        return Validation.isCode(utf8: bytes[..<dot]) && Validation.isCode(utf8: bytes[bytes.index(after: dot)...])
     }
 }

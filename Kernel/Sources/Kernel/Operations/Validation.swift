@@ -11,9 +11,18 @@ public enum Validation {
         return !text.contains(where: { $0.isWhitespace || $0 == "," || $0 == ";" || $0 == "<" || $0 == ">" })
     }
 
-    public static func isCode(_ text: String) -> Bool {
-        guard (1...32).contains(text.count), let first = text.unicodeScalars.first, ("a"..."z").contains(first) else { return false }
-        return text.unicodeScalars.allSatisfy { ("a"..."z").contains($0) || ("0"..."9").contains($0) || $0 == "-" || $0 == "_" }
+    /// 1 to 32 of `a-z 0-9 - _`, starting with a letter: plugin ids, method codes, shop codes...
+    public static func isCode(_ text: String) -> Bool { isCode(utf8: text.utf8) }
+
+    /// `isCode` on UTF-8 bytes, byte by byte (no other character can be part of a code).
+    static func isCode<Bytes: Collection>(utf8 bytes: Bytes) -> Bool where Bytes.Element == UInt8 {
+        guard (1...32).contains(bytes.count), let first = bytes.first, (UInt8(ascii: "a")...UInt8(ascii: "z")).contains(first) else {
+            return false
+        }
+        return bytes.allSatisfy {
+            (UInt8(ascii: "a")...UInt8(ascii: "z")).contains($0) || (UInt8(ascii: "0")...UInt8(ascii: "9")).contains($0)
+                || $0 == UInt8(ascii: "-") || $0 == UInt8(ascii: "_")
+        }
     }
 
     /// An SQL identifier a plugin may use for a table or column name.
