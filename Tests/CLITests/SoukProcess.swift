@@ -36,7 +36,10 @@ struct SoukProcess {
         process.standardOutput = out
         process.standardError = err
         process.standardInput = FileHandle.nullDevice
-        try process.run()
+        // Foundation's Process.run is not safe to call from several threads at once on Linux
+        // (it crashed copying the environment in a concurrent test): launches take turns, the
+        // processes then run side by side.
+        try Self.launching.withLock { try process.run() }
         let stdout = out.fileHandleForReading.readDataToEndOfFile()
         let stderr = err.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
@@ -51,6 +54,8 @@ struct SoukProcess {
         XCTAssertEqual(result.status, 0, "souk \(arguments.joined(separator: " ")) failed: \(result.stderr)", file: file, line: line)
         return result
     }
+
+    private static let launching = NSLock()
 
     static let password = "operator-pass-1"
 
