@@ -37,14 +37,21 @@ let rounds = option("--rounds", 5)
 let full = command == "checkout-full"
 do {
     let souk = try SoukCheckout(full: full)
-    let ceiling = try RawCheckout(full: full)
+    let ceiling: any CheckoutCeiling = full
+        ? try PaidCheckoutCeiling(bare: ProcessInfo.processInfo.environment["SOUK_BENCH_CEILING"] == "bare")
+        : try RawCheckout()
     var soukRates: [Double] = [], rawRates: [Double] = []
     print("checkout\(full ? "-full" : "") benchmark: \(orders) orders of 3 lines per round, \(rounds) rounds, WAL, synchronous=NORMAL")
     if full {
-        print(souk.separateSteps
-              ? "souk side: orders.place with a shipping template and stock reservation, then payment.authorize and payment.capture (sandbox)"
-              : "souk side: payment.checkout (order with a shipping template and stock reservation, sandbox authorize and capture, one transaction)")
-        print("ceiling: the same logical transaction by hand: shipping rule read, stock checked and decremented with a movement row per SKU, order, 3 lines, payment row and its capture event, audit row, one commit")
+        switch souk.steps {
+        case "separate":
+            print("souk side: orders.place with a shipping template and stock reservation, then payment.authorize and payment.capture (sandbox)")
+        case "checkout":
+            print("souk side: payment.checkout (order with a shipping template and stock reservation, sandbox authorize and capture, one transaction)")
+        default:
+            print("souk side: orders.place pay_with=sandbox (shipping template, stock sold, sandbox authorize and capture, one operation, one transaction)")
+        }
+        print((ceiling as? PaidCheckoutCeiling)?.description ?? "")
     }
     else if ProcessInfo.processInfo.environment["SOUK_BENCH_PLUGINS"] == "all" { print("souk side: all six plugins loaded (stock reserved per line)") }
     print("round  souk orders/s  raw SQLite orders/s  ratio   souk CPU µs/order  raw CPU µs/order  CPU ratio")
@@ -84,6 +91,12 @@ do {
 } catch {
     FileHandle.standardError.write(Data("souk-bench: \(error)\n".utf8))
     exit(1)
+}
+
+/// The raw-SQLite side of a benchmark: the same logical transaction by hand.
+protocol CheckoutCeiling {
+    func place(_ index: Int) throws
+    func check(expected: Int) throws
 }
 
 /// Orders per second by the wall clock. The process's CPU time (user + system) for the same
@@ -173,8 +186,11 @@ final class SoukCheckout {
 
     private var sequence = 0
     /// SOUK_BENCH_STEPS=separate: the full checkout as three operations (place, authorize,
-    /// capture), each its own transaction, as before `payment.checkout` existed.
-    let separateSteps = ProcessInfo.processInfo.environment["SOUK_BENCH_STEPS"] == "separate"
+    /// capture), each its own transaction, as before `payment.checkout` existed;
+    /// SOUK_BENCH_STEPS=checkout: `payment.checkout`, which runs those operations nested in
+    /// one transaction. By default: `orders.place` with `pay_with`, one operation.
+    let steps = ProcessInfo.processInfo.environment["SOUK_BENCH_STEPS"] ?? "pay_with"
+    var separateSteps: Bool { steps == "separate" }
 
     func place(_ index: Int) throws {
         guard full else {
@@ -182,6 +198,15 @@ final class SoukCheckout {
             return
         }
         sequence += 1
+        if steps == "pay_with" {
+            // Pay while placing: the order, its stock sold and the card authorized and
+            // captured, one operation and one transaction.
+            let order = try kernel.perform("orders.place", input: [
+                "lines": ["TEA-1:2", "CUP-1:1", "POT-1:1"], "attributes": ["shipping_method=express"], "destination": ["country=FR"],
+                "pay_with": "sandbox", "card": "4242424242424242"], context: context)
+            guard order["status"] == "paid" else { throw KernelError(.internal, "sandbox did not approve: \(JSON.encode(order))") }
+            return
+        }
         if !separateSteps {
             // Pay at checkout: the order, its stock reservation and the card's capture in one
             // transaction (then Inventory turns the reservation into a sale after commit).
@@ -211,27 +236,14 @@ final class SoukCheckout {
 /// The ceiling: the same logical transaction straight on SQLite through prepared statements:
 /// check and decrement stock for 3 SKUs, insert the order, its 3 lines, a payment row and an
 /// audit row, one commit.
-final class RawCheckout {
+final class RawCheckout: CheckoutCeiling {
     let store: Store
     let folder: String
-    /// checkout-full: the logical transaction of a paid checkout (see `placeFull`).
-    let full: Bool
 
-    init(full: Bool = false) throws {
-        self.full = full
+    init() throws {
         folder = try scratchFolder("raw")
         store = try Store(path: folder + "/raw.sqlite")
         try store.write { tx in
-            try tx.execute("""
-                CREATE TABLE shipping_rules (id INTEGER PRIMARY KEY, template TEXT NOT NULL, country TEXT NOT NULL, first_units INTEGER NOT NULL,
-                first_fee INTEGER NOT NULL, additional_units INTEGER NOT NULL, additional_fee INTEGER NOT NULL)
-                """)
-            try tx.execute("CREATE INDEX shipping_rules_by_template ON shipping_rules (template, country)")
-            try tx.execute("INSERT INTO shipping_rules (template, country, first_units, first_fee, additional_units, additional_fee) VALUES ('std', 'FR', 1000, 500, 500, 150)")
-            try tx.execute("""
-                CREATE TABLE movements (id INTEGER PRIMARY KEY, sku TEXT NOT NULL, delta INTEGER NOT NULL, kind TEXT NOT NULL, order_id INTEGER NOT NULL, at INTEGER NOT NULL)
-                """)
-            try tx.execute("CREATE TABLE payment_events (id INTEGER PRIMARY KEY, payment_id INTEGER NOT NULL, action TEXT NOT NULL, amount INTEGER NOT NULL, outcome TEXT NOT NULL)")
             try tx.execute("CREATE TABLE stock (sku TEXT PRIMARY KEY, price INTEGER NOT NULL, quantity INTEGER NOT NULL)")
             try tx.execute("""
                 CREATE TABLE orders (id INTEGER PRIMARY KEY, shop_id INTEGER NOT NULL, number TEXT NOT NULL, total INTEGER NOT NULL,
@@ -250,7 +262,6 @@ final class RawCheckout {
     }
 
     func place(_ index: Int) throws {
-        if full { return try placeFull(index) }
         let lines: [(String, Int64, Int64)] = [("TEA-1", 2, 450), ("CUP-1", 1, 1200), ("POT-1", 1, 3333)]
         try store.write { tx in
             for (sku, quantity, _) in lines {
@@ -269,40 +280,6 @@ final class RawCheckout {
             }
             try tx.execute("INSERT INTO payments (order_id, amount, status) VALUES (?, ?, ?)", [order, total, "captured"])
             try tx.execute("INSERT INTO audit (actor, operation, entity, at) VALUES (?, ?, ?, ?)", ["clerk", "orders.place", "order:\(order)", now])
-        }
-    }
-
-    /// A paid checkout by hand, one commit: the shipping fee from the template's rule for the
-    /// destination (first 1000 g, then each 500 g), each SKU checked and decremented with a
-    /// stock movement row, the order with its shipping, 3 lines, the payment captured with its
-    /// event row, and an audit row.
-    func placeFull(_ index: Int) throws {
-        let lines: [(String, Int64, Int64, Int64)] = [("TEA-1", 2, 450, 100), ("CUP-1", 1, 1200, 300), ("POT-1", 1, 3333, 900)]
-        try store.write { tx in
-            let rule = try tx.query("SELECT * FROM shipping_rules WHERE template = ? AND country = ?", ["std", "FR"])[0]
-            let grams = lines.reduce(Int64(0)) { $0 + $1.1 * $1.3 }
-            let extra = max(0, grams - (try rule.int64("first_units")))
-            let steps = (extra + (try rule.int64("additional_units")) - 1) / (try rule.int64("additional_units"))
-            let shipping = (try rule.int64("first_fee")) + steps * (try rule.int64("additional_fee"))
-            let now = Int64(Date().timeIntervalSince1970 * 1000)
-            let total = lines.reduce(shipping) { $0 + $1.1 * $1.2 }
-            try tx.execute("INSERT INTO orders (shop_id, number, total, status, placed_at) VALUES (?, ?, ?, ?, ?)",
-                           [1, "RAW-\(index)", total, "paid", now])
-            let order = tx.lastInsertRowID
-            for (sku, quantity, _, _) in lines {
-                guard try tx.execute("UPDATE stock SET quantity = quantity - ? WHERE sku = ? AND quantity >= ?", [quantity, sku, quantity]) == 1 else {
-                    throw KernelError(.insufficientStock, "out of \(sku)")
-                }
-                try tx.execute("INSERT INTO movements (sku, delta, kind, order_id, at) VALUES (?, ?, ?, ?, ?)", [sku, -quantity, "sale", order, now])
-            }
-            for (sku, quantity, price, _) in lines {
-                try tx.execute("INSERT INTO lines (order_id, sku, quantity, unit_price, line_total) VALUES (?, ?, ?, ?, ?)",
-                               [order, sku, quantity, price, quantity * price])
-            }
-            try tx.execute("INSERT INTO payments (order_id, amount, status) VALUES (?, ?, ?)", [order, total, "captured"])
-            try tx.execute("INSERT INTO payment_events (payment_id, action, amount, outcome) VALUES (?, ?, ?, ?)",
-                           [tx.lastInsertRowID, "capture", total, "approved"])
-            try tx.execute("INSERT INTO audit (actor, operation, entity, at) VALUES (?, ?, ?, ?)", ["clerk", "payment.checkout", "order:\(order)", now])
         }
     }
 

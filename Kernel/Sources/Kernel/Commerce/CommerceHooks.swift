@@ -9,6 +9,11 @@ extension Hooks {
     /// Filter, fired inside the checkout transaction once the order and its lines are written
     /// and before commit: write your own rows for the order (stock movements, payment
     /// records). Throwing rolls the whole order back.
+    ///
+    /// The snapshot's status says what the order is becoming: `pending_payment` for an order
+    /// that waits for payment (hold its stock), `paid` for one paid while it is placed
+    /// (`Hooks.orderPaying`; take its stock as sold). If that payment does not go through,
+    /// what this filter wrote rolls back and it runs again with `pending_payment`.
     public static let orderPlacing = FilterHook<OrderSnapshot>("order.placing")
     /// Guard on every change of order state; plugins may add conditions.
     public static let orderTransition = GuardHook<OrderTransition>("order.transition")

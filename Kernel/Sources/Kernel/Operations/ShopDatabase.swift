@@ -113,6 +113,17 @@ public struct ShopDatabase {
         try transaction.remembered(shopID: shopID, "plugin:" + key, load)
     }
 
+    /// Runs `body` in a savepoint of the operation's transaction: when it throws, what it
+    /// wrote (and the events it published) rolls back and the error propagates; what was
+    /// written before stays. For trying something that may be undone, such as a payment at
+    /// checkout that the provider does not approve.
+    /// ```swift
+    /// do { try scope.db.savepoint { try tryTheFastWay() } } catch is NotThisWay { try doItTheSlowWay() }
+    /// ```
+    public func savepoint<T>(_ body: () throws -> T) throws -> T {
+        try transaction.savepoint(body)
+    }
+
     /// `plugin.counter`: two codes (see `Validation.isCode`) joined by one dot, checked on the
     /// UTF-8 bytes without building strings (it runs on every order).
     static func isCounterName(_ name: String) -> Bool {

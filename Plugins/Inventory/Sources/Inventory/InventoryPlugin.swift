@@ -19,9 +19,14 @@ public final class InventoryPlugin: Plugin {
         // Unpaid orders give their stock back when the hold ends, without anyone running
         // `inventory reservations expire` by hand (hosts that stay up run due jobs).
         try registrar.schedule("inventory.reservations.expire", everySeconds: 60)
-        // Inside the checkout transaction: reserve or fail the whole order.
+        // Inside the checkout transaction: hold the stock of an order that waits for payment,
+        // sell it at once for one paid while placed, or fail the whole order.
         try registrar.filter(Hooks.orderPlacing) { order, scope in
-            try Reservations.reserve(order, scope)
+            if order.status == .paid {
+                try CheckoutSale.sell(order, scope)
+            } else {
+                try Reservations.reserve(order, scope)
+            }
         }
         try registrar.subscribe(Hooks.orderStatusChanged, name: "settle-reservations",
                                 when: { $0.status == .paid || $0.status == .cancelled }) { event, scope in

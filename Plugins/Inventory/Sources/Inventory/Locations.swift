@@ -24,4 +24,30 @@ enum Locations {
     static func code(_ id: Int64, _ scope: OperationScope) throws -> String {
         try scope.db.query("SELECT code FROM inventory_locations WHERE shop_id = :shop AND id = :id", ["id": id]).first?.string("code") ?? "#\(id)"
     }
+
+    /// Where a SKU stands at one location.
+    struct Level {
+        let location: Int64
+        let available: Int64
+        let safetyStock: Int64
+    }
+
+    /// The location that can serve the most of `sku` (the lowest id among equals), nil when
+    /// the SKU has no stock record. The SKU's rows are read in key order and compared here:
+    /// sorting by the computed `available` in SQL makes SQLite build a temporary b-tree for
+    /// every line of every order (and so does one `sku IN (...)` read for all lines).
+    static func best(for sku: String, _ scope: OperationScope) throws -> Level? {
+        var best: Level?
+        for row in try scope.db.query("""
+            SELECT location_id, on_hand - reserved - safety_stock AS available, safety_stock FROM inventory_stock
+            WHERE shop_id = :shop AND sku = :sku
+            """, values: ["sku": .text(sku)]) {
+            let level = Level(location: try row.int64("location_id"), available: try row.int64("available"),
+                              safetyStock: try row.int64("safety_stock"))
+            if best == nil || level.available > best!.available || (level.available == best!.available && level.location < best!.location) {
+                best = level
+            }
+        }
+        return best
+    }
 }

@@ -11,17 +11,13 @@ enum Reservations {
         let db = try scope.db
         for line in order.lines {
             // The location that can serve the whole line with the most to spare.
-            let candidates = try db.query("""
-                SELECT location_id, on_hand - reserved - safety_stock AS available FROM inventory_stock
-                WHERE shop_id = :shop AND sku = :sku ORDER BY available DESC, location_id LIMIT 1
-                """, ["sku": line.sku])
-            guard let best = candidates.first, try best.int64("available") >= line.quantity else {
+            guard let best = try Locations.best(for: line.sku, scope), best.available >= line.quantity else {
                 let total = try db.query("""
                     SELECT COALESCE(SUM(MAX(on_hand - reserved - safety_stock, 0)), 0) AS n FROM inventory_stock WHERE shop_id = :shop AND sku = :sku
                     """, ["sku": line.sku])[0].int64("n")
                 throw KernelError(.insufficientStock, "only \(total) of SKU \(line.sku) available, \(line.quantity) ordered", field: "lines")
             }
-            let location = try best.int64("location_id")
+            let location = best.location
             // Conditional: even if something else reserved meanwhile, this cannot oversell.
             let changed = try db.execute("""
                 UPDATE inventory_stock SET reserved = reserved + :q

@@ -41,6 +41,21 @@ enum Checkout {
         let placedAt: Int64
         let placedBy: String
         let destination: [String: String]
+        /// What `paid_amount` holds: the total when the order was paid while placed.
+        let paid: Money
+        /// The payment taken at checkout, when one was asked for.
+        let payment: CheckoutPaymentResult?
+    }
+
+    /// A payment to take while placing (`pay_with`): the method and the card, never stored.
+    struct PaymentAsked {
+        let method: String
+        let instrument: String?
+    }
+
+    /// Thrown out of the savepoint when the payment did not pay the order in full at once.
+    private struct NotPaidAtOnce: Error {
+        let result: CheckoutPaymentResult
     }
 
     /// The most lines written by one INSERT; larger orders take several.
@@ -54,37 +69,117 @@ enum Checkout {
     /// `INSERT INTO orders_lines ... VALUES (...), (...)` for 1...linesBatch lines, made once
     /// so that the connection finds each prepared statement by its text's address.
     static let lineInserts: [String] = (1...linesBatch).map { count in
-        "INSERT INTO orders_lines (order_id, shop_id, id, line_no, sku, title, product_id, quantity, unit_price, line_total, discount, weight_grams) VALUES "
+        "INSERT OR FAIL INTO orders_lines (order_id, shop_id, id, line_no, sku, title, product_id, quantity, unit_price, line_total, discount, weight_grams) VALUES "
             + lineNames.prefix(count).map { "(:order, :shop, " + $0.map { ":" + $0 }.joined(separator: ", ") + ")" }.joined(separator: ", ")
     }
 
-    /// Prices, validates and writes the order.
-    static func place(_ cart: Cart, _ scope: OperationScope) throws -> Placed {
-        let shop = try scope.context.requireShop()
+    /// Prices, validates and writes the order; with `paying`, pays it in the same transaction.
+    ///
+    /// Paying writes the order paid, then, in a savepoint, lets the other plugins write
+    /// theirs for a paid order (`order.placing` with status `paid`: Inventory sells the
+    /// stock) and asks the payment plugin (`order.paying`). When the payment does not pay
+    /// in full at once, the savepoint rolls back, the order is set to wait for payment, and
+    /// both hooks run again: stock reserved, the payment's first answer recorded, not asked
+    /// again. Approvals are the common case, so they cost one pass.
+    static func place(_ cart: Cart, paying: PaymentAsked? = nil, _ scope: OperationScope) throws -> Placed {
         let priced = try price(cart, scope)
         try scope.check(Hooks.checkoutValidate, priced)
         let totals = try Totals(priced)
+        let shop = try scope.context.requireShop()
         let db = try scope.db
         let actor = scope.context.actor.description, now = scope.now
-        // Values are bound as ordered pairs, in the order each statement names them.
         // The shop's next order number, from the kernel's per-shop counters: the same page as
         // the audit chain's head, which this transaction writes anyway.
         let next = try db.nextCounterValue("orders.number", first: 1001)
         let number = "\(shop.code.uppercased())-\(next)"
+        // Written paid at once when paying: approvals are the common case, and the rare
+        // other outcomes set it back below.
+        var status: OrderStatus = paying == nil ? .pendingPayment : .paid
+        let orderID = try insertOrder(priced, totals, number: number, status: status,
+                                      paidBy: paying.map { "paid at checkout (\($0.method))" }, db, actor: actor, now: now)
+        try writeLines(priced, totals, orderID: orderID, db)
+        for adjustment in priced.adjustments {
+            try db.execute("""
+                INSERT INTO orders_adjustments (order_id, shop_id, kind, code, label, amount)
+                VALUES (:order, :shop, :kind, :code, :label, :amount)
+                """, binding: ["order": orderID, "kind": adjustment.kind.rawValue, "code": adjustment.code, "label": adjustment.label,
+                               "amount": adjustment.amount.minorUnits])
+        }
+        // No transition row for the first state: the order's `placed_at` and `placed_by` say
+        // who placed it and when (`orders.history` lists them as the first step).
+        func snapshot(_ status: OrderStatus) -> OrderSnapshot {
+            OrderSnapshot(id: orderID, number: number, customerID: priced.customerID, status: status, lines: priced.lines,
+                          adjustments: priced.adjustments, total: totals.total, attributes: priced.attributes)
+        }
+        var payment: CheckoutPaymentResult?
+        if let paying {
+            // The rules for paying an order apply to paying it while it is placed.
+            try scope.check(Hooks.orderTransition, OrderTransition(order: snapshot(.pendingPayment), from: .pendingPayment, to: .paid,
+                                                                    reason: "paid at checkout"))
+            do {
+                // Only what the other plugins write goes in the savepoint (SQLite copies each
+                // page a savepoint touches first): the order's own rows are set back by hand.
+                payment = try db.savepoint {
+                    _ = try scope.filter(Hooks.orderPlacing, snapshot(.paid))
+                    let result = try pay(paying, snapshot(.paid), decided: nil, scope)
+                    guard result.paidInFull else { throw NotPaidAtOnce(result: result) }
+                    return result
+                }
+            } catch let notPaid as NotPaidAtOnce {
+                status = .pendingPayment
+                try db.execute("""
+                    UPDATE orders_orders SET status = :status, paid_amount = 0, paid_on_placement = NULL WHERE shop_id = :shop AND id = :id
+                    """,
+                               values: ["status": .text(status.rawValue), "id": .integer(orderID)])
+                _ = try scope.filter(Hooks.orderPlacing, snapshot(.pendingPayment))
+                payment = try pay(paying, snapshot(.pendingPayment), decided: notPaid.result, scope)
+            }
+        } else {
+            // Other plugins write their rows for this order inside the same transaction.
+            _ = try scope.filter(Hooks.orderPlacing, snapshot(.pendingPayment))
+        }
+        try scope.publish(Hooks.orderPlaced, OrderEvent(orderID: orderID, number: number, customerID: priced.customerID,
+                                                        status: status, previousStatus: nil, total: totals.total))
+        scope.audit(entity: "order:" + number, change: auditChange(number: number, priced, totals, status: status, payment: payment,
+                                                                   method: paying?.method))
+        return Placed(snapshot: snapshot(status), totals: totals, placedAt: now, placedBy: actor, destination: priced.destination,
+                      paid: status == .paid ? totals.total : Money.zero(totals.total.currency), payment: payment)
+    }
+
+    /// Asks the payment plugins (`order.paying`) to take the payment of the order.
+    private static func pay(_ paying: PaymentAsked, _ order: OrderSnapshot, decided: CheckoutPaymentResult?,
+                            _ scope: OperationScope) throws -> CheckoutPaymentResult {
+        let key = scope.context.idempotencyKey.map { "\($0):pay" } ?? "\(order.number):checkout"
+        let asked = CheckoutPayment(order: order, method: paying.method, instrument: paying.instrument, idempotencyKey: key,
+                                    decided: decided)
+        guard let result = try scope.filter(Hooks.orderPaying, asked).result else {
+            throw KernelError.invalid("pay_with", "no plugin enabled in this shop takes payment method '\(paying.method)' at checkout")
+        }
+        return result
+    }
+
+    /// Inserts the order row; returns its id.
+    private static func insertOrder(_ priced: Cart, _ totals: Totals, number: String, status: OrderStatus, paidBy: String?,
+                                    _ db: ShopDatabase, actor: String, now: Int64) throws -> Int64 {
+        // Values are bound as ordered pairs, in the order each statement names them.
+        let paid = status == .paid ? totals.total.minorUnits : 0
         try db.execute("""
             INSERT INTO orders_orders (shop_id, number, customer_id, currency, subtotal, discount_total, shipping_total, fee_total,
-                tax_total, total, status, attributes, destination, placed_at, placed_by, updated_at)
-            VALUES (:shop, :number, :customer, :currency, :subtotal, :discounts, :shipping, :fees, :tax, :total, :status,
-                :attributes, :destination, :now, :actor, :now)
+                tax_total, total, status, paid_amount, paid_on_placement, attributes, destination, placed_at, placed_by, updated_at)
+            VALUES (:shop, :number, :customer, :currency, :subtotal, :discounts, :shipping, :fees, :tax, :total, :status, :paid,
+                :paidBy, :attributes, :destination, :now, :actor, :now)
             """, values: ["number": .text(number), "customer": priced.customerID.sqlValue, "currency": .text(priced.currency.code),
                           "subtotal": .integer(totals.subtotal.minorUnits), "discounts": .integer(totals.discounts.minorUnits),
                           "shipping": .integer(totals.shipping.minorUnits), "fees": .integer(totals.fees.minorUnits),
                           "tax": .integer(totals.tax.minorUnits), "total": .integer(totals.total.minorUnits),
-                          "status": .text(OrderStatus.pendingPayment.rawValue),
+                          "status": .text(status.rawValue), "paid": .integer(paid), "paidBy": paidBy.sqlValue,
                           "attributes": .text(OrderRecord.encode(priced.attributes)),
                           "destination": .text(OrderRecord.encode(priced.destination)), "now": .integer(now), "actor": .text(actor)])
-        let orderID = db.lastInsertRowID
-        // The lines in one multi-row INSERT per `linesBatch` lines.
+        return db.lastInsertRowID
+    }
+
+    /// The lines in one multi-row INSERT per `linesBatch` lines.
+    private static func writeLines(_ priced: Cart, _ totals: Totals, orderID: Int64, _ db: ShopDatabase) throws {
         var start = 0
         while start < priced.lines.count {
             let end = min(start + linesBatch, priced.lines.count)
@@ -106,22 +201,11 @@ enum Checkout {
             try db.execute(lineInserts[end - start - 1], values: values)
             start = end
         }
-        for adjustment in priced.adjustments {
-            try db.execute("""
-                INSERT INTO orders_adjustments (order_id, shop_id, kind, code, label, amount)
-                VALUES (:order, :shop, :kind, :code, :label, :amount)
-                """, binding: ["order": orderID, "kind": adjustment.kind.rawValue, "code": adjustment.code, "label": adjustment.label,
-                               "amount": adjustment.amount.minorUnits])
-        }
-        // No transition row for the first state: the order's `placed_at` and `placed_by` say
-        // who placed it and when (`orders.history` lists them as the first step).
-        let snapshot = OrderSnapshot(id: orderID, number: number, customerID: priced.customerID, status: .pendingPayment,
-                                     lines: priced.lines, adjustments: priced.adjustments, total: totals.total,
-                                     attributes: priced.attributes)
-        // Other plugins write their rows for this order inside the same transaction.
-        _ = try scope.filter(Hooks.orderPlacing, snapshot)
-        try scope.publish(Hooks.orderPlaced, OrderEvent(orderID: orderID, number: number, customerID: priced.customerID,
-                                                        status: .pendingPayment, previousStatus: nil, total: totals.total))
+    }
+
+    /// What the audit log keeps of a placement: the order, its lines, and the payment taken.
+    private static func auditChange(number: String, _ priced: Cart, _ totals: Totals, status: OrderStatus,
+                                    payment: CheckoutPaymentResult?, method: String?) -> Value {
         var audited: [Value] = []
         audited.reserveCapacity(priced.lines.count)
         for line in priced.lines {
@@ -130,15 +214,22 @@ enum Checkout {
             object.append("quantity", .int(line.quantity))
             audited.append(.object(object))
         }
-        var change = Value.Object(minimumCapacity: 5)
+        var change = Value.Object(minimumCapacity: 7)
         change.append("number", .string(number))
         change.append("customer", Value(priced.customerID.map { Int($0) }))
         change.append("total", .int(totals.total.minorUnits))
         change.append("currency", .string(totals.total.currency.code))
         change.append("lines", .array(audited))
-        scope.audit(entity: "order:" + number, change: .object(change))
-        return Placed(snapshot: snapshot, totals: totals, placedAt: now, placedBy: actor,
-                      destination: priced.destination)
+        if let payment, let method {
+            change.append("status", .string(status.rawValue))
+            var paid = Value.Object(minimumCapacity: 4)
+            paid.append("method", .string(method))
+            paid.append("outcome", .string(payment.outcome))
+            paid.append("reason", Value(payment.reason))
+            paid.append("reference", Value(payment.reference))
+            change.append("payment", .object(paid))
+        }
+        return .object(change)
     }
 }
 

@@ -10,7 +10,9 @@ enum OrderOperations {
         fields: [Field("lines", .list, required: true, help: "SKU:QUANTITY items, e.g. TEA-1:2,CUP-3:1"),
                  Field("customer", .int, help: "customer id"),
                  Field("attributes", .list, help: "requests as key=value, e.g. gift_wrap=yes"),
-                 Field("destination", .list, help: "country=FR,region=IDF,city=PAR")],
+                 Field("destination", .list, help: "country=FR,region=IDF,city=PAR"),
+                 Field("pay_with", .code, help: "pay while placing, in the same transaction: a payment method code, e.g. sandbox; approved in full, the order is placed paid"),
+                 Field("card", help: "card number for pay_with card methods; only its last 4 digits are kept", secret: true)],
         permission: "orders.place", mutates: true
     ) { scope in
         let shop = try scope.context.requireShop()
@@ -19,7 +21,13 @@ enum OrderOperations {
                         lines: try LineList.parse(scope.input.list("lines"), field: "lines"),
                         attributes: try LineList.attributes(scope.input.list("attributes"), field: "attributes"),
                         destination: try LineList.attributes(scope.input.list("destination"), field: "destination"))
-        return OrderRecord.value(try Checkout.place(cart, scope))
+        var paying: Checkout.PaymentAsked?
+        if let method = scope.input.optionalString("pay_with") {
+            paying = Checkout.PaymentAsked(method: method, instrument: scope.input.optionalString("card"))
+        } else if scope.input.has("card") {
+            throw KernelError.invalid("card", "a card is used only with pay_with: name the payment method too")
+        }
+        return OrderRecord.value(try Checkout.place(cart, paying: paying, scope))
     }
 
     static let show = OperationSpec(
@@ -78,7 +86,14 @@ enum OrderOperations {
         // The first step is the placement itself, recorded on the order row.
         let placed: Value = ["from": .null, "to": .string(OrderStatus.pendingPayment.rawValue), "by": .string(try row.string("placed_by")),
                              "at": .string(Validation.isoString(millis: try row.int64("placed_at"))), "reason": "placed"]
-        return .array([placed] + (try scope.db.query("SELECT * FROM orders_transitions WHERE shop_id = :shop AND order_id = :order ORDER BY id",
+        // Paid while placed: the second step, recorded on the order row too.
+        var steps = [placed]
+        if let paidBy = try row.optionalString("paid_on_placement") {
+            steps.append(["from": .string(OrderStatus.pendingPayment.rawValue), "to": .string(OrderStatus.paid.rawValue),
+                          "by": .string(try row.string("placed_by")), "at": .string(Validation.isoString(millis: try row.int64("placed_at"))),
+                          "reason": .string(paidBy)])
+        }
+        return .array(steps + (try scope.db.query("SELECT * FROM orders_transitions WHERE shop_id = :shop AND order_id = :order ORDER BY id",
                                                       ["order": try row.int64("id")]).map {
             ["from": Value(try $0.optionalString("from_status")), "to": .string(try $0.string("to_status")),
              "by": .string(try $0.string("actor")), "at": .string(Validation.isoString(millis: try $0.int64("at"))),

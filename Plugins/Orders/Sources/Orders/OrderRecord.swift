@@ -130,7 +130,7 @@ enum OrderRecord {
             object.append("amount", amount(adjustment.amount))
             adjustments.append(.object(object))
         }
-        var order = Value.Object(minimumCapacity: 18)
+        var order = Value.Object(minimumCapacity: 19)
         order.append("number", .string(snapshot.number))
         order.append("status", .string(snapshot.status.rawValue))
         order.append("customer", Value(snapshot.customerID.map { Int($0) }))
@@ -143,12 +143,20 @@ enum OrderRecord {
         order.append("fees", amount(totals.fees))
         order.append("tax", amount(totals.tax))
         order.append("total", amount(totals.total))
-        order.append("paid", zero)
+        order.append("paid", amount(placed.paid))
         order.append("refunded", zero)
         order.append("attributes", .string(encode(snapshot.attributes)))
         order.append("destination", .string(encode(placed.destination)))
         order.append("placed_at", .string(Validation.isoString(millis: placed.placedAt)))
         order.append("placed_by", .string(placed.placedBy))
+        if let payment = placed.payment {
+            // Paid at checkout: what the provider answered and the payment it made.
+            var paid = Value.Object(minimumCapacity: 3)
+            paid.append("outcome", .string(payment.outcome))
+            paid.append("reason", Value(payment.reason))
+            paid.append("record", payment.payment)
+            order.append("payment", .object(paid))
+        }
         return .object(order)
     }
 

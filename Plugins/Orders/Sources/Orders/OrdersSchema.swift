@@ -102,5 +102,10 @@ enum OrdersSchema {
             DROP TABLE orders_lines;
             ALTER TABLE orders_lines_ranged RENAME TO orders_lines;
             """),
+        // An order paid while it was placed records that on its own row (what paid it), not
+        // in a transition row: `orders.history` shows it as the step to paid.
+        Migration(version: 6, name: "orders paid while placed", sql: """
+            ALTER TABLE orders_orders ADD COLUMN paid_on_placement TEXT;
+            """),
     ]
 }

@@ -11,24 +11,33 @@ struct CardNumber: Sendable {
 
     /// Accepts 12-19 digits, spaces and dashes allowed between them, with a valid check digit.
     init(_ text: String, field: String = "card") throws {
-        let digits = text.filter { $0 != " " && $0 != "-" }
-        guard !digits.isEmpty, digits.allSatisfy({ $0.isASCII && $0.isNumber }) else {
+        // On the UTF-8 bytes: this runs on every card payment, and digits are ASCII.
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(19)
+        for byte in text.utf8 where byte != UInt8(ascii: " ") && byte != UInt8(ascii: "-") {
+            guard byte >= UInt8(ascii: "0"), byte <= UInt8(ascii: "9") else {
+                throw KernelError.invalid(field, "the card number must contain only digits (spaces and dashes are allowed between them)")
+            }
+            bytes.append(byte)
+        }
+        guard !bytes.isEmpty else {
             throw KernelError.invalid(field, "the card number must contain only digits (spaces and dashes are allowed between them)")
         }
-        guard (12...19).contains(digits.count) else {
-            throw KernelError.invalid(field, "the card number must have 12 to 19 digits, got \(digits.count)")
+        let digits = String(decoding: bytes, as: UTF8.self)
+        guard (12...19).contains(bytes.count) else {
+            throw KernelError.invalid(field, "the card number must have 12 to 19 digits, got \(bytes.count)")
         }
-        guard Self.passesLuhn(digits) else {
+        guard Self.passesLuhn(bytes) else {
             throw KernelError.invalid(field, "the card number ending \(digits.suffix(4)) is not valid (its check digit is wrong); check it was typed correctly")
         }
         self.digits = digits
     }
 
-    /// The Luhn (mod 10) check every payment card number carries.
-    static func passesLuhn(_ digits: String) -> Bool {
+    /// The Luhn (mod 10) check every payment card number carries, on ASCII digits.
+    static func passesLuhn(_ digits: [UInt8]) -> Bool {
         var sum = 0
-        for (index, character) in digits.reversed().enumerated() {
-            guard var digit = character.wholeNumberValue else { return false }
+        for (index, byte) in digits.reversed().enumerated() {
+            var digit = Int(byte - UInt8(ascii: "0"))
             if index % 2 == 1 {
                 digit *= 2
                 if digit > 9 { digit -= 9 }
@@ -41,6 +50,8 @@ struct CardNumber: Sendable {
     /// `text` with this card's number masked, for provider messages that might echo it.
     func redact(_ text: String?) -> String? {
         guard let text else { return nil }
+        // Most messages are short and cannot hold the number at all.
+        guard text.utf8.count >= digits.utf8.count else { return text }
         return text.replacingOccurrences(of: digits, with: "card ending \(last4)")
     }
 }

@@ -41,6 +41,8 @@ public final class PaymentPlugin: Plugin {
             providers.append(OfflineProvider.cashOnDelivery)
             providers.append(OfflineProvider.bankTransfer)
         }
+        // Orders placed with `pay_with` are paid inside their own transaction.
+        try PayAtPlacement.register(registrar)
         // Cancelled orders and approved refunds give the money back (after commit, retried).
         try Settlements.register(registrar)
     }

@@ -51,8 +51,13 @@ struct PaymentRecord: Sendable {
 
     /// A fresh payment for an order (not yet stored).
     init(order: OrderInfo, method: String, amount: Money, fee: Int64, now: Int64) {
+        self.init(orderNumber: order.number, method: method, amount: amount, fee: fee, now: now)
+    }
+
+    /// A fresh payment for order `number` (not yet stored).
+    init(orderNumber: String, method: String, amount: Money, fee: Int64, now: Int64) {
         id = nil
-        orderNumber = order.number
+        self.orderNumber = orderNumber
         self.method = method
         reference = nil
         status = .failed
@@ -110,12 +115,18 @@ struct PaymentRecord: Sendable {
                 WHERE shop_id = :shop AND id = :id
                 """, withID)
         } else {
+            // Typed values in the order the statement names them: a payment is inserted on
+            // every paid checkout.
             try db.execute("""
                 INSERT INTO payment_payments (shop_id, order_number, method, provider_reference, status, currency, amount, fee,
                     authorized, captured, refunded, card_last4, created_at, updated_at)
                 VALUES (:shop, :number, :method, :reference, :status, :currency, :amount, :fee,
                     :authorized, :captured, :refunded, :last4, :created, :now)
-                """, parameters)
+                """, values: ["number": .text(orderNumber), "method": .text(method), "reference": reference.sqlValue,
+                              "status": .text(status.rawValue), "currency": .text(currency.code), "amount": .integer(amount),
+                              "fee": .integer(fee), "authorized": .integer(authorized), "captured": .integer(captured),
+                              "refunded": .integer(refunded), "last4": cardLast4.sqlValue, "created": .integer(createdAt),
+                              "now": .integer(updatedAt)])
             id = db.lastInsertRowID
         }
         return self

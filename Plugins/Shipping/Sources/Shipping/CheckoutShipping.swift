@@ -4,7 +4,8 @@ import Kernel
 enum CheckoutShipping {
     static func addFee(to cart: inout Cart, _ scope: OperationScope) throws {
         guard let code = cart.attributes["shipping_method"] else { return }
-        guard let method = try DeliveryMethod.find(code: code, scope) else {
+        // Kept across orders by the writer's memo until a shipping table changes.
+        guard let method = try scope.db.remembered("shipping.method:" + code, { try DeliveryMethod.find(code: code, scope) }) else {
             throw KernelError.invalid("shipping_method", "no shipping method '\(code)' in this shop (see shipping.method.list)")
         }
         guard method.enabled else {
@@ -48,7 +49,8 @@ enum CheckoutShipping {
         guard let templateID = method.templateID else {
             throw KernelError(.storage, "shipping method '\(method.code)' has no fee template; configure one")
         }
-        let outcome = try FeeCalculator.quote(try FeeTemplate.load(id: templateID, scope), parcel)
+        let template = try scope.db.remembered("shipping.template:\(templateID)") { try FeeTemplate.load(id: templateID, scope) }
+        let outcome = try FeeCalculator.quote(template, parcel)
         switch outcome {
         case .quoted(let quote): return quote
         case .refused: throw KernelError.invalid("destination", outcome.refusal(method: method.name)!)

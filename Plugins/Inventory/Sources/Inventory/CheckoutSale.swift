@@ -1,0 +1,66 @@
+import Kernel
+
+/// Stock of an order paid while it is placed (`order.placing` with status `paid`): the units
+/// leave the shelf at once, with no hold to settle later. Per line: the location with the
+/// most to spare, then a conditional UPDATE that takes the units only if they are
+/// available, so a race cannot oversell; the sale's movements go in one INSERT.
+enum CheckoutSale {
+    /// The most movement rows written by one INSERT; larger orders take several.
+    static let batch = 16
+
+    /// `INSERT INTO inventory_movements ... VALUES (...), (...)` for 1...batch rows, made once
+    /// so that the connection finds each prepared statement by its text.
+    static let movementInserts: [String] = (1...batch).map { count in
+        "INSERT OR FAIL INTO inventory_movements (shop_id, sku, location_id, on_hand_delta, reserved_delta, damaged_delta, kind, reason, order_number, actor, at) VALUES "
+            + (0..<count).map { "(:shop, :sku\($0), :location\($0), :delta\($0), 0, 0, 'sale', 'order paid at checkout', :order, :actor, :now)" }
+                .joined(separator: ", ")
+    }
+
+    static func sell(_ order: OrderSnapshot, _ scope: OperationScope) throws {
+        let db = try scope.db
+        var sold: [(sku: String, location: Int64, quantity: Int64)] = []
+        sold.reserveCapacity(order.lines.count)
+        for line in order.lines {
+            // The location that can serve the whole line with the most to spare. This runs in
+            // the write transaction, so what it reads stays true until the UPDATE below; the
+            // UPDATE is conditional all the same, so nothing can ever oversell. (An UPDATE …
+            // RETURNING would do both in one statement but makes SQLite open a temporary
+            // table each time, which costs more than the two.)
+            guard let best = try Locations.best(for: line.sku, scope), best.available >= line.quantity else {
+                let total = try db.query("""
+                    SELECT COALESCE(SUM(MAX(on_hand - reserved - safety_stock, 0)), 0) AS n FROM inventory_stock WHERE shop_id = :shop AND sku = :sku
+                    """, ["sku": line.sku])[0].int64("n")
+                throw KernelError(.insufficientStock, "only \(total) of SKU \(line.sku) available, \(line.quantity) ordered", field: "lines")
+            }
+            let location = best.location
+            guard try db.execute("""
+                UPDATE inventory_stock SET on_hand = on_hand - :q
+                WHERE shop_id = :shop AND sku = :sku AND location_id = :location AND on_hand - reserved - safety_stock >= :q
+                """, values: ["q": .integer(line.quantity), "sku": .text(line.sku), "location": .integer(location)]) == 1 else {
+                throw KernelError(.insufficientStock, "SKU \(line.sku) sold out while ordering", field: "lines")
+            }
+            let after = best.available - line.quantity, safety = best.safetyStock
+            // Fire once, when available crosses down to the safety stock.
+            if after + line.quantity > safety, after <= safety {
+                try scope.publish(Hooks.lowStock, StockLevel(sku: line.sku, location: try Locations.code(location, scope),
+                                                             available: after, safetyStock: safety))
+            }
+            sold.append((line.sku, location, line.quantity))
+        }
+        let actor = scope.context.actor.description
+        var start = 0
+        while start < sold.count {
+            let end = min(start + batch, sold.count)
+            var values: [(String, SQLValue)] = [("order", .text(order.number)), ("actor", .text(actor)), ("now", .integer(scope.now))]
+            values.reserveCapacity(3 + 3 * (end - start))
+            for index in start..<end {
+                let offset = index - start
+                values.append(("sku\(offset)", .text(sold[index].sku)))
+                values.append(("location\(offset)", .integer(sold[index].location)))
+                values.append(("delta\(offset)", .integer(-sold[index].quantity)))
+            }
+            try db.execute(movementInserts[end - start - 1], values: values)
+            start = end
+        }
+    }
+}
