@@ -159,6 +159,29 @@ final class PayWhilePlacingTests: XCTestCase {
         XCTAssertEqual(try stock("TEA")["on_hand"], 10)
     }
 
+    func testCancellingAnOrderPaidWhilePlacedPutsItsStockBackAndRefunds() throws {
+        let order = try place(["TEA:2", "CUP:1"])
+        XCTAssertEqual(try stock("TEA")["on_hand"], 8)
+        let cancelled = try kernel.perform("orders.cancel", input: ["order": order["number"]!, "reason": "changed mind"], context: try ctx(.manager))
+        XCTAssertEqual(cancelled["status"], "cancelled")
+        try kernel.deliverPendingEvents()
+        // Sold with no reservation, yet back on hand where it left, once.
+        XCTAssertEqual(try stock("TEA")["on_hand"], 10)
+        XCTAssertEqual(try stock("CUP")["on_hand"], 3)
+        XCTAssertEqual(try count("inventory_movements", "kind = 'restocked'"), 2)
+        try kernel.deliverPendingEvents()
+        XCTAssertEqual(try stock("TEA")["on_hand"], 10)
+        // The captured money goes back through the provider.
+        let recorded = try payment(order["number"]!)
+        XCTAssertEqual(recorded["status"], "refunded")
+        // An order placed waiting for payment and then cancelled is not "restocked" twice.
+        let waiting = try place(["TEA:1"], card: "4000000000000002")
+        try kernel.perform("orders.cancel", input: ["order": waiting["number"]!], context: try ctx(.manager))
+        try kernel.deliverPendingEvents()
+        XCTAssertEqual(try stock("TEA")["on_hand"], 10)
+        XCTAssertEqual(try stock("TEA")["reserved"], 0)
+    }
+
     func testRefusalsWriteNothingAndAskNoProvider() throws {
         let audit = try count("souk_audit")
         func refused(_ lines: [Value], with method: String? = "sandbox", card: String? = "4242424242424242",
@@ -174,6 +197,7 @@ final class PayWhilePlacingTests: XCTestCase {
         XCTAssertEqual(refused(["TEA:1"], card: nil)?.message, "payment method 'sandbox' takes a card: give its number in the card field")
         XCTAssertEqual(refused(["TEA:1"], with: "wire")?.message, "no plugin enabled in this shop takes payment method 'wire' at checkout")
         XCTAssertEqual(refused(["TEA:1"], with: nil)?.field, "card", "a card without pay_with is refused, not ignored")
+        XCTAssertEqual(refused(["TEA:1"], with: "cod")?.message, "payment method 'cod' takes no card; leave the card out")
         // A clerk places orders but may not capture a card.
         XCTAssertEqual(refused(["TEA:1"], as: .clerk)?.code, .permissionDenied)
         // An order.transition guard refuses paying this order: the whole checkout is refused.

@@ -11,7 +11,7 @@ enum CheckoutSale {
     /// `INSERT INTO inventory_movements ... VALUES (...), (...)` for 1...batch rows, made once
     /// so that the connection finds each prepared statement by its text.
     static let movementInserts: [String] = (1...batch).map { count in
-        "INSERT OR FAIL INTO inventory_movements (shop_id, sku, location_id, on_hand_delta, reserved_delta, damaged_delta, kind, reason, order_number, actor, at) VALUES "
+        "INSERT INTO inventory_movements (shop_id, sku, location_id, on_hand_delta, reserved_delta, damaged_delta, kind, reason, order_number, actor, at) VALUES "
             + (0..<count).map { "(:shop, :sku\($0), :location\($0), :delta\($0), 0, 0, 'sale', 'order paid at checkout', :order, :actor, :now)" }
                 .joined(separator: ", ")
     }
@@ -61,6 +61,30 @@ enum CheckoutSale {
             }
             try db.execute(movementInserts[end - start - 1], values: values)
             start = end
+        }
+    }
+
+    /// A cancelled order that was paid while placed: what `sell` took goes back on hand, at
+    /// the location it left. Its sale movements are found through the order's lines (read
+    /// from the Orders plugin's table by the order's row-id range) and the ledger's
+    /// SKU-and-time index, at the moment the order was placed.
+    static func restock(orderNumber: String, orderID: Int64, _ scope: OperationScope) throws {
+        let db = try scope.db
+        guard let order = try db.query("""
+            SELECT placed_at, paid_on_placement FROM orders_orders WHERE shop_id = :shop AND number = :number
+            """, ["number": orderNumber]).first, try order.optionalString("paid_on_placement") != nil else { return }
+        let placedAt = try order.int64("placed_at")
+        // Lines are keyed `order × 1024 + line` (the Orders plugin's LineKeys).
+        let skus = try db.query("SELECT DISTINCT sku FROM orders_lines WHERE shop_id = :shop AND id >= :lower AND id < :upper",
+                                ["lower": orderID * 1024, "upper": (orderID + 1) * 1024]).map { try $0.string("sku") }
+        for sku in skus {
+            for sale in try db.query("""
+                SELECT location_id, on_hand_delta FROM inventory_movements
+                WHERE shop_id = :shop AND sku = :sku AND at = :at AND order_number = :order AND kind = 'sale'
+                """, ["sku": sku, "at": placedAt, "order": orderNumber]) {
+                try Stock.move(sku: sku, location: try sale.int64("location_id"), onHand: -(try sale.int64("on_hand_delta")),
+                               kind: "restocked", reason: "order paid at checkout, then cancelled", order: orderNumber, scope)
+            }
         }
     }
 }

@@ -32,7 +32,10 @@ public final class InventoryPlugin: Plugin {
                                 when: { $0.status == .paid || $0.status == .cancelled }) { event, scope in
             switch event.status {
             case .paid: try Reservations.commit(orderNumber: event.number, scope)
-            case .cancelled: try Reservations.release(orderNumber: event.number, restock: true, scope)
+            case .cancelled:
+                try Reservations.release(orderNumber: event.number, restock: true, scope)
+                // Paid while placed: sold with no reservation, so restocked from its sale.
+                try CheckoutSale.restock(orderNumber: event.number, orderID: event.orderID, scope)
             default: break
             }
         }

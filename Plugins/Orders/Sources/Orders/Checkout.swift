@@ -69,7 +69,7 @@ enum Checkout {
     /// `INSERT INTO orders_lines ... VALUES (...), (...)` for 1...linesBatch lines, made once
     /// so that the connection finds each prepared statement by its text's address.
     static let lineInserts: [String] = (1...linesBatch).map { count in
-        "INSERT OR FAIL INTO orders_lines (order_id, shop_id, id, line_no, sku, title, product_id, quantity, unit_price, line_total, discount, weight_grams) VALUES "
+        "INSERT INTO orders_lines (order_id, shop_id, id, line_no, sku, title, product_id, quantity, unit_price, line_total, discount, weight_grams) VALUES "
             + lineNames.prefix(count).map { "(:order, :shop, " + $0.map { ":" + $0 }.joined(separator: ", ") + ")" }.joined(separator: ", ")
     }
 
@@ -149,7 +149,11 @@ enum Checkout {
     /// Asks the payment plugins (`order.paying`) to take the payment of the order.
     private static func pay(_ paying: PaymentAsked, _ order: OrderSnapshot, decided: CheckoutPaymentResult?,
                             _ scope: OperationScope) throws -> CheckoutPaymentResult {
-        let key = scope.context.idempotencyKey.map { "\($0):pay" } ?? "\(order.number):checkout"
+        // The provider's key: the request's own key when it has one (a retry of the same
+        // request is the same payment), else a fresh one. Never the order number alone:
+        // numbers of rolled-back orders are handed out again.
+        let shop = scope.context.shop?.code ?? ""
+        let key = scope.context.idempotencyKey.map { "\(shop):\($0):pay" } ?? SecureRandom.token(prefix: "\(shop):pay_", byteCount: 12)
         let asked = CheckoutPayment(order: order, method: paying.method, instrument: paying.instrument, idempotencyKey: key,
                                     decided: decided)
         guard let result = try scope.filter(Hooks.orderPaying, asked).result else {
@@ -222,11 +226,13 @@ enum Checkout {
         change.append("lines", .array(audited))
         if let payment, let method {
             change.append("status", .string(status.rawValue))
-            var paid = Value.Object(minimumCapacity: 4)
+            var paid = Value.Object(minimumCapacity: 6)
             paid.append("method", .string(method))
             paid.append("outcome", .string(payment.outcome))
             paid.append("reason", Value(payment.reason))
             paid.append("reference", Value(payment.reference))
+            paid.append("amount", payment.payment["amount"]?["amount"] ?? .null)
+            paid.append("card_last4", payment.payment["card_last4"] ?? .null)
             change.append("payment", .object(paid))
         }
         return .object(change)

@@ -50,8 +50,8 @@ struct CardNumber: Sendable {
     /// `text` with this card's number masked, for provider messages that might echo it.
     func redact(_ text: String?) -> String? {
         guard let text else { return nil }
-        // Most messages are short and cannot hold the number at all.
-        guard text.utf8.count >= digits.utf8.count else { return text }
+        // Most messages (and every reference) do not hold the number: look before replacing.
+        guard text.utf8.count >= digits.utf8.count, text.contains(digits) else { return text }
         return text.replacingOccurrences(of: digits, with: "card ending \(last4)")
     }
 }

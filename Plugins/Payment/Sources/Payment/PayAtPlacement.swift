@@ -60,14 +60,17 @@ enum PayAtPlacement {
         guard method.enabled else {
             throw KernelError.invalid("pay_with", "payment method '\(code)' is disabled in this shop; choose another method or enable it")
         }
-        // The same permissions as the separate steps: authorizing for any method, capturing
-        // too for a card (which is captured at once).
-        let needed: Permission = provider.isOffline ? "payment.charge" : "payment.capture"
-        guard scope.context.holds(needed) else {
-            throw KernelError.denied("paying at checkout with '\(code)' needs the permission \(needed)")
+        // The same permissions as the separate steps: authorizing (payment.authorize) for any
+        // method; for a card, which is captured at once, capturing (payment.capture) and
+        // recording the order paid (orders.pay) too.
+        let needed: [Permission] = provider.isOffline ? ["payment.charge"] : ["payment.charge", "payment.capture", "orders.payment.record"]
+        for permission in needed where !scope.context.holds(permission) {
+            throw KernelError.denied("paying at checkout with '\(code)' needs the permission \(permission)")
         }
         let amount = try order.total.adding(Money(minorUnits: method.fee, currency: order.total.currency))
-        try method.check(amount)
+        do { try method.check(amount) } catch let error as KernelError {
+            throw KernelError(error.code, error.message, field: "pay_with")
+        }
 
         let answers: Answers
         if let decided = request.decided {
@@ -95,16 +98,26 @@ enum PayAtPlacement {
         }
         try payment.save(scope)
         try appendAttempts(payment, amount: amount.minorUnits, answers, key: request.idempotencyKey, scope)
-        let last = answers.capture ?? authorized
-        return CheckoutPaymentResult(paidInFull: payment.status == .captured, outcome: last.kind.rawValue, reason: last.reason,
+        // The authorization's outcome; a capture refused after it is said in the reason (the
+        // payment stays authorized, to capture later with payment.capture).
+        var reason = authorized.reason
+        if let capture = answers.capture, capture.kind != .approved {
+            reason = "capture \(capture.kind == .timedOut ? "timed out" : capture.kind.rawValue): \(capture.reason ?? "no reason given")"
+        }
+        return CheckoutPaymentResult(paidInFull: payment.status == .captured, outcome: authorized.kind.rawValue, reason: reason,
                                      reference: payment.reference, payment: payment.value, notes: answers.notes)
     }
 
     /// Asks the provider to authorize and, for a card it approves at once, to capture.
     static func ask(_ provider: any PaymentProvider, amount: Money, _ request: CheckoutPayment) throws -> Answers {
         var card: CardNumber?
-        if !provider.isOffline {
-            guard let text = request.instrument, !text.allSatisfy(\.isWhitespace) else {
+        let given = request.instrument.flatMap { $0.allSatisfy(\.isWhitespace) ? nil : $0 }
+        if provider.isOffline {
+            guard given == nil else {
+                throw KernelError.invalid("card", "payment method '\(request.method)' takes no card; leave the card out")
+            }
+        } else {
+            guard let text = given else {
                 throw KernelError.invalid("card", "payment method '\(request.method)' takes a card: give its number in the card field")
             }
             card = try CardNumber(text)
@@ -117,9 +130,11 @@ enum PayAtPlacement {
                                 reference: card?.redact(raw.reference) ?? raw.reference)
         var capture: Outcome?
         if authorize.kind == .approved, !provider.isOffline {
-            capture = Outcome(provider.perform(PaymentRequest(action: .capture, amount: amount, orderNumber: number,
+            let raw = Outcome(provider.perform(PaymentRequest(action: .capture, amount: amount, orderNumber: number,
                                                               reference: authorize.reference, instrument: nil,
                                                               idempotencyKey: key + ":capture")))
+            capture = Outcome(kind: raw.kind, reason: card?.redact(raw.reason) ?? raw.reason,
+                              reference: card?.redact(raw.reference) ?? raw.reference)
         }
         return Answers(authorize: authorize, capture: capture, last4: card?.last4)
     }
@@ -127,7 +142,7 @@ enum PayAtPlacement {
     /// `INSERT INTO payment_attempts` of one row (the authorization) and of two (and the
     /// capture), made once so the connection finds each prepared statement by its text.
     static let attemptInserts: [String] = (1...2).map { count in
-        "INSERT OR FAIL INTO payment_attempts (shop_id, payment_id, action, method, amount, idempotency_key, outcome, reason, reference, actor, at) VALUES "
+        "INSERT INTO payment_attempts (shop_id, payment_id, action, method, amount, idempotency_key, outcome, reason, reference, actor, at) VALUES "
             + (0..<count).map { "(:shop, :payment, :action\($0), :method, :amount, :key\($0), :outcome\($0), :reason\($0), :reference\($0), :actor, :now)" }
                 .joined(separator: ", ")
     }
