@@ -220,6 +220,33 @@ final class OrdersTests: XCTestCase {
         }
     }
 
+    /// Orders migration 7 moves adjustments found by an index on their order to row ids in
+    /// their order's range; orders placed before keep their adjustments, in order.
+    func testAdjustmentsWrittenBeforeTheyWereKeyedByRowIDAreKept() throws {
+        let first = try place(["TEA:2", "CUP:1"], attributes: ["discount=100"]), second = try place(["POT:1"], attributes: ["discount=50"])
+        try kernel.store.write { tx in
+            try tx.execute("""
+                CREATE TABLE orders_adjustments_old (
+                    order_id INTEGER NOT NULL, shop_id INTEGER NOT NULL, kind TEXT NOT NULL, code TEXT NOT NULL,
+                    label TEXT NOT NULL, amount INTEGER NOT NULL)
+                """)
+            try tx.execute("INSERT INTO orders_adjustments_old SELECT order_id, shop_id, kind, code, label, amount FROM orders_adjustments ORDER BY id")
+            try tx.execute("DROP TABLE orders_adjustments")
+            try tx.execute("ALTER TABLE orders_adjustments_old RENAME TO orders_adjustments")
+            try tx.execute("CREATE INDEX orders_adjustments_by_order ON orders_adjustments (order_id)")
+            try tx.execute("DELETE FROM souk_schema WHERE module = 'orders' AND version = 7")
+        }
+        let reopened = try harness.reopen(plugins: [TablePricing(), OrdersPlugin()])
+        XCTAssertEqual(reopened.failures.count, 0)
+        for order in [first, second] {
+            let shown = try reopened.perform("orders.show", input: ["order": order["number"]!], context: try ctx(.clerk))
+            XCTAssertEqual(JSON.encode(shown), JSON.encode(order))
+        }
+        let keys = try reopened.store.read { try $0.query("SELECT id, order_id FROM orders_adjustments ORDER BY id").map { (try $0.int64("id"), try $0.int64("order_id")) } }
+        XCTAssertEqual(keys.map(\.0), keys.map { $0.1 * 1024 + 1 }, "each order's first adjustment at the start of its range")
+        XCTAssertEqual(try reopened.store.read { try $0.query("SELECT COUNT(*) AS n FROM sqlite_master WHERE name = 'orders_adjustments_by_order'")[0].int("n") }, 0)
+    }
+
     func testBadLinesAreRefusedAndNothingIsWritten() throws {
         let cases: [([Value], String)] = [
             (["TEA:0"], "quantity of SKU TEA must be at least 1, got 0"),

@@ -773,3 +773,46 @@ final class PaymentTests: XCTestCase {
         XCTAssertEqual(try perform("payment.list", ["limit": 500], as: .auditor)["items"]?.arrayValue, rows)
     }
 }
+
+extension PaymentTests {
+    /// Payment migration 3 moves attempts found by an index on their payment to row ids in
+    /// their payment's range: the log of a payment made before reads the same, and new
+    /// attempts follow it.
+    func testAttemptsWrittenBeforeTheyWereKeyedByRowIDAreKept() throws {
+        let first = try place(), second = try place()
+        for (order, key) in [(first, "a1"), (second, "a2")] {
+            try perform("payment.authorize", ["order": .string(order), "method": "sandbox", "card": .string(Self.visa), "idempotency_key": .string(key)],
+                        as: .manager)
+        }
+        try perform("payment.capture", ["order": .string(first), "idempotency_key": "c1"], as: .manager)
+        let before = try perform("payment.show", ["order": .string(first)], as: .auditor)["attempts"]!
+        try kernel.store.write { tx in
+            try tx.execute("""
+                CREATE TABLE payment_attempts_old (
+                    id INTEGER PRIMARY KEY, shop_id INTEGER NOT NULL, payment_id INTEGER NOT NULL, action TEXT NOT NULL,
+                    method TEXT NOT NULL, amount INTEGER NOT NULL, idempotency_key TEXT, outcome TEXT NOT NULL,
+                    reason TEXT, reference TEXT, actor TEXT NOT NULL, at INTEGER NOT NULL)
+                """)
+            // The old layout: one sequence for all payments, interleaved.
+            try tx.execute("""
+                INSERT INTO payment_attempts_old (shop_id, payment_id, action, method, amount, idempotency_key, outcome, reason, reference, actor, at)
+                SELECT shop_id, payment_id, action, method, amount, idempotency_key, outcome, reason, reference, actor, at FROM payment_attempts ORDER BY at, id
+                """)
+            try tx.execute("DROP TABLE payment_attempts")
+            try tx.execute("ALTER TABLE payment_attempts_old RENAME TO payment_attempts")
+            try tx.execute("CREATE INDEX payment_attempts_by_payment ON payment_attempts (shop_id, payment_id, id)")
+            try tx.execute("DELETE FROM souk_schema WHERE module = 'payment' AND version = 3")
+        }
+        let reopened = try harness.reopen(plugins: [TablePricing(), OrdersPlugin(), PaymentPlugin()])
+        XCTAssertEqual(reopened.failures.count, 0)
+        let after = try reopened.perform("payment.show", input: ["order": .string(first)], context: try ctx(.auditor))["attempts"]!
+        XCTAssertEqual(after.arrayValue?.map { $0["action"]! }, before.arrayValue?.map { $0["action"]! })
+        XCTAssertEqual(after.arrayValue?.map { $0["idempotency_key"]! }, before.arrayValue?.map { $0["idempotency_key"]! })
+        // The log is append-only again, and the next attempt follows the old ones.
+        XCTAssertThrowsError(try reopened.store.write { try $0.execute("DELETE FROM payment_attempts") })
+        try reopened.perform("payment.refund", input: ["order": .string(first), "amount": 100, "idempotency_key": "r1"], context: try ctx(.manager))
+        let refunded = try reopened.perform("payment.show", input: ["order": .string(first)], context: try ctx(.auditor))["attempts"]!
+        XCTAssertEqual(refunded.arrayValue?.map { $0["action"]!.stringValue! }, ["authorize", "capture", "refund"])
+        XCTAssertEqual(try reopened.perform("payment.show", input: ["order": .string(second)], context: try ctx(.auditor))["attempts"]?.arrayValue?.count, 1)
+    }
+}

@@ -27,6 +27,9 @@ enum Checkout {
             }
             guard price.minorUnits >= 0 else { throw KernelError.invalid("sku", "SKU '\(line.sku)' has a negative price") }
         }
+        guard priced.adjustments.count <= LineKeys.maximumLines else {
+            throw KernelError.invalid("lines", "an order takes at most \(LineKeys.maximumLines) adjustments, got \(priced.adjustments.count) after pricing")
+        }
         for adjustment in priced.adjustments where adjustment.amount.currency != cart.currency {
             throw KernelError.invalid("currency", "adjustment '\(adjustment.code)' is in \(adjustment.amount.currency.code) but the cart is in \(cart.currency.code)")
         }
@@ -98,12 +101,14 @@ enum Checkout {
         let orderID = try insertOrder(priced, totals, number: number, status: status,
                                       paidBy: paying.map { "paid at checkout (\($0.method))" }, db, actor: actor, now: now)
         try writeLines(priced, totals, orderID: orderID, db)
-        for adjustment in priced.adjustments {
+        // Keyed like the lines (`order × 1024 + n`), so no index is updated for them.
+        for (index, adjustment) in priced.adjustments.enumerated() {
             try db.execute("""
-                INSERT INTO orders_adjustments (order_id, shop_id, kind, code, label, amount)
-                VALUES (:order, :shop, :kind, :code, :label, :amount)
-                """, binding: ["order": orderID, "kind": adjustment.kind.rawValue, "code": adjustment.code, "label": adjustment.label,
-                               "amount": adjustment.amount.minorUnits])
+                INSERT INTO orders_adjustments (id, order_id, shop_id, kind, code, label, amount)
+                VALUES (:id, :order, :shop, :kind, :code, :label, :amount)
+                """, values: ["id": .integer(LineKeys.id(order: orderID, line: index + 1)), "order": .integer(orderID),
+                              "kind": .text(adjustment.kind.rawValue), "code": .text(adjustment.code), "label": .text(adjustment.label),
+                              "amount": .integer(adjustment.amount.minorUnits)])
         }
         // No transition row for the first state: the order's `placed_at` and `placed_by` say
         // who placed it and when (`orders.history` lists them as the first step).

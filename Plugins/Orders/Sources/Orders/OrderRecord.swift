@@ -37,7 +37,9 @@ enum OrderRecord {
     }
 
     static func adjustments(orderID: Int64, currency: Currency, _ scope: OperationScope) throws -> [Adjustment] {
-        try scope.db.query("SELECT * FROM orders_adjustments WHERE shop_id = :shop AND order_id = :order", ["order": orderID]).map {
+        let range = LineKeys.range(order: orderID)
+        return try scope.db.query("SELECT * FROM orders_adjustments WHERE shop_id = :shop AND id >= :lower AND id < :upper ORDER BY id",
+                                  ["lower": range.lower, "upper": range.upper]).map {
             Adjustment(kind: Adjustment.Kind(rawValue: try $0.string("kind")) ?? .fee, code: try $0.string("code"),
                        label: try $0.string("label"), amount: Money(minorUnits: try $0.int64("amount"), currency: currency))
         }

@@ -11,13 +11,29 @@ enum Attempts {
         case webhook
     }
 
+    /// The most attempts one payment keeps: its log is the row ids `payment × 4096 + 1...4095`.
+    static let perPayment: Int64 = 4096
+
+    /// The row id of the payment's `n`-th attempt (from 1).
+    static func key(payment: Int64, attempt n: Int64) -> Int64 { payment * perPayment + n }
+
+    /// The row ids of the payment's attempts.
+    static func range(payment: Int64) -> (lower: Int64, upper: Int64) { (payment * perPayment, (payment + 1) * perPayment) }
+
     static func append(payment: PaymentRecord, action: Action, amount: Int64, key: String?, outcome: Outcome,
                        reason: String? = nil, _ scope: OperationScope) throws {
         guard let id = payment.id else { throw KernelError(.internal, "attempt logged for an unsaved payment") }
+        let range = range(payment: id)
+        let last = try scope.db.query("SELECT MAX(id) AS id FROM payment_attempts WHERE shop_id = :shop AND id > :lower AND id < :upper",
+                                      ["lower": range.lower, "upper": range.upper]).first?.optionalInt("id").map(Int64.init) ?? range.lower
+        guard last + 1 < range.upper else {
+            throw KernelError(.conflict, "the payment of order \(payment.orderNumber) has \(perPayment - 1) attempts on record, the most one payment keeps",
+                              field: "order")
+        }
         try scope.db.execute("""
-            INSERT INTO payment_attempts (shop_id, payment_id, action, method, amount, idempotency_key, outcome, reason, reference, actor, at)
-            VALUES (:shop, :payment, :action, :method, :amount, :key, :outcome, :reason, :reference, :actor, :now)
-            """, ["payment": id, "action": action.rawValue, "method": payment.method, "amount": amount, "key": key,
+            INSERT INTO payment_attempts (id, shop_id, payment_id, action, method, amount, idempotency_key, outcome, reason, reference, actor, at)
+            VALUES (:id, :shop, :payment, :action, :method, :amount, :key, :outcome, :reason, :reference, :actor, :now)
+            """, ["id": last + 1, "payment": id, "action": action.rawValue, "method": payment.method, "amount": amount, "key": key,
                   "outcome": outcome.kind.rawValue, "reason": reason ?? outcome.reason, "reference": outcome.reference,
                   "actor": scope.context.actor.description, "now": scope.now])
     }
@@ -25,17 +41,19 @@ enum Attempts {
     /// The outcome of the payment's latest attempt of `action`, if any.
     static func lastOutcome(of action: Action, _ payment: PaymentRecord, _ scope: OperationScope) throws -> Outcome.Kind? {
         guard let id = payment.id else { return nil }
+        let range = range(payment: id)
         return try scope.db.query("""
-            SELECT outcome FROM payment_attempts WHERE shop_id = :shop AND payment_id = :payment AND action = :action
+            SELECT outcome FROM payment_attempts WHERE shop_id = :shop AND id > :lower AND id < :upper AND action = :action
             ORDER BY id DESC LIMIT 1
-            """, ["payment": id, "action": action.rawValue]).first.flatMap { Outcome.Kind(rawValue: try $0.string("outcome")) }
+            """, ["lower": range.lower, "upper": range.upper, "action": action.rawValue]).first.flatMap { Outcome.Kind(rawValue: try $0.string("outcome")) }
     }
 
     /// The payment's attempts, oldest first, as hosts show them.
     static func list(payment: PaymentRecord, _ scope: OperationScope) throws -> [Value] {
         guard let id = payment.id else { return [] }
-        return try scope.db.query("SELECT * FROM payment_attempts WHERE shop_id = :shop AND payment_id = :payment ORDER BY id",
-                                  ["payment": id]).map { row in
+        let range = range(payment: id)
+        return try scope.db.query("SELECT * FROM payment_attempts WHERE shop_id = :shop AND id > :lower AND id < :upper ORDER BY id",
+                                  ["lower": range.lower, "upper": range.upper]).map { row in
             ["id": .int(try row.int64("id")), "action": .string(try row.string("action")), "method": .string(try row.string("method")),
              "amount": payment.money(try row.int64("amount")).value, "outcome": .string(try row.string("outcome")),
              "reason": Value(try row.optionalString("reason")), "reference": Value(try row.optionalString("reference")),

@@ -142,8 +142,8 @@ enum PayAtPlacement {
     /// `INSERT INTO payment_attempts` of one row (the authorization) and of two (and the
     /// capture), made once so the connection finds each prepared statement by its text.
     static let attemptInserts: [String] = (1...2).map { count in
-        "INSERT INTO payment_attempts (shop_id, payment_id, action, method, amount, idempotency_key, outcome, reason, reference, actor, at) VALUES "
-            + (0..<count).map { "(:shop, :payment, :action\($0), :method, :amount, :key\($0), :outcome\($0), :reason\($0), :reference\($0), :actor, :now)" }
+        "INSERT INTO payment_attempts (id, shop_id, payment_id, action, method, amount, idempotency_key, outcome, reason, reference, actor, at) VALUES "
+            + (0..<count).map { "(:id\($0), :shop, :payment, :action\($0), :method, :amount, :key\($0), :outcome\($0), :reason\($0), :reference\($0), :actor, :now)" }
                 .joined(separator: ", ")
     }
 
@@ -157,7 +157,9 @@ enum PayAtPlacement {
         var values: [(String, SQLValue)] = []
         values.reserveCapacity(11 * steps.count)
         for (index, (action, outcome)) in steps.enumerated() {
-            // The shared values are named once, in the first row.
+            // The shared values are named once, in the first row. A new payment's log starts
+            // at its first key.
+            values.append(("id\(index)", .integer(Attempts.key(payment: id, attempt: Int64(index + 1)))))
             if index == 0 { values.append(("payment", .integer(id))) }
             values.append(("action\(index)", .text(action.rawValue)))
             if index == 0 { values += [("method", method), ("amount", .integer(amount))] }

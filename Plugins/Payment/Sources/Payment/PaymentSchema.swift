@@ -51,5 +51,28 @@ enum PaymentSchema {
                 UNIQUE (shop_id, source));
             CREATE INDEX payment_settlements_by_order ON payment_settlements (shop_id, order_number);
             """),
+        // Attempts keyed by their payment, `payment × 4096 + n` (see `Attempts.key`): a
+        // payment's log is a range of the table's own key, and an attempt updates no index.
+        Migration(version: 3, name: "payment attempts keyed by payment in the row id", sql: """
+            CREATE TEMP TABLE payment_attempts_fit (
+                n INTEGER CONSTRAINT "a payment has more than 4095 attempts: archive some with the previous version before upgrading"
+                CHECK (n <= 4095));
+            INSERT INTO payment_attempts_fit SELECT COUNT(*) FROM payment_attempts GROUP BY payment_id;
+            DROP TABLE payment_attempts_fit;
+            CREATE TABLE payment_attempts_ranged (
+                id INTEGER PRIMARY KEY, shop_id INTEGER NOT NULL, payment_id INTEGER NOT NULL, action TEXT NOT NULL,
+                method TEXT NOT NULL, amount INTEGER NOT NULL, idempotency_key TEXT, outcome TEXT NOT NULL,
+                reason TEXT, reference TEXT, actor TEXT NOT NULL, at INTEGER NOT NULL);
+            INSERT INTO payment_attempts_ranged (id, shop_id, payment_id, action, method, amount, idempotency_key, outcome, reason,
+                    reference, actor, at)
+                SELECT payment_id * 4096 + ROW_NUMBER() OVER (PARTITION BY payment_id ORDER BY id), shop_id, payment_id, action,
+                    method, amount, idempotency_key, outcome, reason, reference, actor, at FROM payment_attempts;
+            DROP TABLE payment_attempts;
+            ALTER TABLE payment_attempts_ranged RENAME TO payment_attempts;
+            CREATE TRIGGER payment_attempts_no_update BEFORE UPDATE ON payment_attempts
+            BEGIN SELECT RAISE(ABORT, 'payment_attempts is append-only: attempts are never changed'); END;
+            CREATE TRIGGER payment_attempts_no_delete BEFORE DELETE ON payment_attempts
+            BEGIN SELECT RAISE(ABORT, 'payment_attempts is append-only: attempts are never deleted'); END;
+            """),
     ]
 }
