@@ -16,7 +16,8 @@ final class PayWhilePlacingTests: XCTestCase {
     var kernel: Kernel { harness.kernel }
 
     override func setUpWithError() throws {
-        harness = try KernelHarness(plugins: [TablePricing(), OrdersPlugin(), PaymentPlugin(), InventoryPlugin(), PaidHold()])
+        harness = try KernelHarness(plugins: [TablePricing(), OrdersPlugin(), PaymentPlugin(), InventoryPlugin(), PaidHold(),
+                                              EchoingGatewayPlugin()])
         shop = try harness.fixtureShop()
         try kernel.perform("payment.method.configure", input: ["code": "sandbox"], context: try ctx(.manager))
         try kernel.perform("payment.method.configure", input: ["code": "cod"], context: try ctx(.manager))
@@ -134,6 +135,20 @@ final class PayWhilePlacingTests: XCTestCase {
         XCTAssertEqual(try stock("TEA")["reserved"], 0)
     }
 
+    func testAGatewayRepeatingTheCardNumberNeverGetsItStored() throws {
+        try kernel.perform("payment.method.configure", input: ["code": "echo"], context: try ctx(.manager))
+        let order = try place(["TEA:1"], with: "echo", card: "4242 4242 4242 4242")
+        XCTAssertEqual(order["payment"]?["outcome"], "declined")
+        XCTAssertEqual(order["payment"]?["reason"], "card card ending 4242 refused")
+        let attempts = try payment(order["number"]!)["attempts"]!.arrayValue!
+        XCTAssertEqual(attempts.map { $0["reason"]! }, ["card card ending 4242 refused"])
+        let folder = harness.directory.path
+        for name in try FileManager.default.contentsOfDirectory(atPath: folder) {
+            guard let data = FileManager.default.contents(atPath: folder + "/" + name) else { continue }
+            XCTAssertNil(data.range(of: Data("4242424242424242".utf8)), "\(name) holds the card number")
+        }
+    }
+
     func testATimeoutOrAPendingConfirmationLeavesTheOrderWaiting() throws {
         let timedOut = try place(["TEA:1"], card: "4000000000000119")
         XCTAssertEqual(timedOut["status"], "pending_payment")
@@ -246,6 +261,24 @@ final class PayWhilePlacingTests: XCTestCase {
         XCTAssertEqual(outcomes.all.filter { $0 == "insufficient_stock" }.count, 9)
         XCTAssertEqual(try stock("CUP")["on_hand"], 0)
         XCTAssertEqual(try count("payment_payments", "status = 'captured'"), 3)
+    }
+}
+
+/// A gateway that repeats the card number in its decline, as careless gateways do.
+struct EchoingGateway: PaymentProvider {
+    let code = "echo"
+    let name = "Echoing gateway"
+    let isOffline = false
+    func perform(_ request: PaymentRequest) -> PaymentOutcome {
+        .declined(reason: "card \(request.instrument ?? "none") refused")
+    }
+}
+
+final class EchoingGatewayPlugin: Plugin {
+    let manifest = PluginManifest(id: "echogateway", name: "Echoing gateway", version: SemanticVersion(1, 0, 0),
+                                  kernel: .compatible(with: Kernel.version))
+    func register(_ registrar: PluginRegistrar) throws {
+        try registrar.filter(Hooks.paymentProviders) { providers, _ in providers.append(EchoingGateway()) }
     }
 }
 

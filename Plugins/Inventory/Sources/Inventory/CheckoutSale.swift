@@ -20,7 +20,19 @@ enum CheckoutSale {
         let db = try scope.db
         var sold: [(sku: String, location: Int64, quantity: Int64)] = []
         sold.reserveCapacity(order.lines.count)
+        let only = try Locations.only(scope)
         for line in order.lines {
+            // One location and plenty on the shelf (the common case): one conditional UPDATE,
+            // which takes the units only if the line leaves the SKU above its safety stock, so
+            // no low-stock event is due. Anything else takes the general path below.
+            if let only, try db.execute("""
+                UPDATE inventory_stock SET on_hand = on_hand - :q
+                WHERE shop_id = :shop AND sku = :sku AND location_id = :location
+                  AND on_hand - reserved - safety_stock - :q > safety_stock
+                """, values: ["q": .integer(line.quantity), "sku": .text(line.sku), "location": .integer(only)]) == 1 {
+                sold.append((line.sku, only, line.quantity))
+                continue
+            }
             // The location that can serve the whole line with the most to spare. This runs in
             // the write transaction, so what it reads stays true until the UPDATE below; the
             // UPDATE is conditional all the same, so nothing can ever oversell. (An UPDATE …

@@ -25,6 +25,15 @@ enum Locations {
         try scope.db.query("SELECT code FROM inventory_locations WHERE shop_id = :shop AND id = :id", ["id": id]).first?.string("code") ?? "#\(id)"
     }
 
+    /// The shop's location when it has exactly one (most shops), nil otherwise; kept in the
+    /// writer's memo until a location is added or removed.
+    static func only(_ scope: OperationScope) throws -> Int64? {
+        try scope.db.remembered("inventory.only-location") {
+            let rows = try scope.db.query("SELECT id FROM inventory_locations WHERE shop_id = :shop LIMIT 2")
+            return rows.count == 1 ? try rows[0].int64("id") : nil
+        }
+    }
+
     /// Where a SKU stands at one location.
     struct Level {
         let location: Int64

@@ -62,10 +62,12 @@ enum LineList {
     static func attributes(_ items: [String], field: String) throws -> [String: String] {
         var result: [String: String] = [:]
         for item in items {
-            guard let equals = item.firstIndex(of: "="), equals != item.startIndex else {
+            // Found on the UTF-8 bytes ("=" is ASCII), without breaking the text into characters.
+            let utf8 = item.utf8
+            guard let equals = utf8.firstIndex(of: UInt8(ascii: "=")), equals != utf8.startIndex else {
                 throw KernelError.invalid(field, "'\(item)' is not key=value")
             }
-            result[String(item[..<equals])] = String(item[item.index(after: equals)...])
+            result[String(item[..<equals])] = String(item[utf8.index(after: equals)...])
         }
         return result
     }

@@ -47,11 +47,22 @@ struct CardNumber: Sendable {
         return sum % 10 == 0
     }
 
+    /// Whether `needle`'s UTF-8 bytes occur in `text`'s (both short: a plain scan).
+    static func bytes(of text: String, contain needle: String) -> Bool {
+        let haystack = Array(text.utf8), pattern = Array(needle.utf8)
+        guard !pattern.isEmpty, haystack.count >= pattern.count else { return false }
+        for start in 0...(haystack.count - pattern.count) where haystack[start] == pattern[0] {
+            if haystack[start..<(start + pattern.count)].elementsEqual(pattern) { return true }
+        }
+        return false
+    }
+
     /// `text` with this card's number masked, for provider messages that might echo it.
     func redact(_ text: String?) -> String? {
         guard let text else { return nil }
-        // Most messages (and every reference) do not hold the number: look before replacing.
-        guard text.utf8.count >= digits.utf8.count, text.contains(digits) else { return text }
+        // Most messages (and every reference) do not hold the number: look before replacing,
+        // on the bytes.
+        guard Self.bytes(of: text, contain: digits) else { return text }
         return text.replacingOccurrences(of: digits, with: "card ending \(last4)")
     }
 }
