@@ -17,7 +17,7 @@ final class HelpAndErrorTests: XCTestCase {
         let lines = result.stdout.split(separator: "\n").map(String.init)
         // One aligned line per command, from the kernel's and the built-in plugins' registries.
         for (command, summary) in [("shop create", "Create a shop"), ("staff grant", "Give a staff member a role in the shop"),
-                                   ("orders place", "Place an order directly from lines (checkout without a stored cart)")] {
+                                   ("orders place", "Place an order directly from lines (checkout without a stored cart); with pay_with, pay it in the same transaction")] {
             XCTAssertTrue(lines.contains { $0.hasPrefix("  \(command) ") && $0.hasSuffix("  \(summary)") }, "\(command) missing:\n\(result.stdout)")
         }
         XCTAssertFalse(FileManager.default.fileExists(atPath: folder.file("none")), "help creates no data folder")

@@ -6,7 +6,7 @@ enum OrderOperations {
     static let orderField = Field("order", required: true, help: "order number, e.g. NORTH-1001")
 
     static let place = OperationSpec(
-        name: "orders.place", summary: "Place an order directly from lines (checkout without a stored cart)",
+        name: "orders.place", summary: "Place an order directly from lines (checkout without a stored cart); with pay_with, pay it in the same transaction",
         fields: [Field("lines", .list, required: true, help: "SKU:QUANTITY items, e.g. TEA-1:2,CUP-3:1"),
                  Field("customer", .int, help: "customer id"),
                  Field("attributes", .list, help: "requests as key=value, e.g. gift_wrap=yes"),
