@@ -104,8 +104,10 @@ enum PayAtPlacement {
         if let capture = answers.capture, capture.kind != .approved {
             reason = "capture \(capture.kind == .timedOut ? "timed out" : capture.kind.rawValue): \(capture.reason ?? "no reason given")"
         }
-        return CheckoutPaymentResult(paidInFull: payment.status == .captured, outcome: authorized.kind.rawValue, reason: reason,
-                                     reference: payment.reference, payment: payment.value, notes: answers.notes)
+        // The notes serve only a second run, which follows only an order not paid in full.
+        let paidInFull = payment.status == .captured
+        return CheckoutPaymentResult(paidInFull: paidInFull, outcome: authorized.kind.rawValue, reason: reason,
+                                     reference: payment.reference, payment: payment.value, notes: paidInFull ? .null : answers.notes)
     }
 
     /// Asks the provider to authorize and, for a card it approves at once, to capture.
