@@ -21,13 +21,14 @@ public struct CheckoutPayment: Sendable {
     public let method: String
     /// The card number or token; never stored by Souk (keep only its last digits).
     public let instrument: String?
-    /// The key to give the provider, so that a retry never charges twice.
+    /// The key to give the provider, so that a retry never charges twice: the request's
+    /// idempotency key (with the shop) when it has one, else a fresh random one.
     public let idempotencyKey: String
     /// Nil the first time. When the first answer did not pay the order in full at once
-    /// (declined, pending, timed out, offline), checkout rolls back everything written since
-    /// the order (stock taken as sold, payment rows), places the order again as waiting for
-    /// payment (stock reserved) and fires the hook again with the first answer here: record
-    /// it again without asking the provider a second time.
+    /// (declined, pending, timed out, offline), checkout rolls back what the plugins wrote
+    /// for the paid order (stock taken as sold, payment rows), sets the order to wait for
+    /// payment, runs `order.placing` again (stock reserved) and fires this hook again with
+    /// the first answer here: record it again without asking the provider a second time.
     public let decided: CheckoutPaymentResult?
     /// Set by the handler that owns `method`.
     public var result: CheckoutPaymentResult?

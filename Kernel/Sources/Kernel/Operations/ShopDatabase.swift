@@ -115,7 +115,8 @@ public struct ShopDatabase {
 
     /// Runs `body` in a savepoint of the operation's transaction: when it throws, what it
     /// wrote (and the events it published) rolls back and the error propagates; what was
-    /// written before stays. For trying something that may be undone, such as a payment at
+    /// written before stays. (A nested operation's refusal that keeps its writes, such as an
+    /// audited denial, keeps them here too.) For trying something that may be undone, such as a payment at
     /// checkout that the provider does not approve.
     /// ```swift
     /// do { try scope.db.savepoint { try tryTheFastWay() } } catch is NotThisWay { try doItTheSlowWay() }
