@@ -14,10 +14,12 @@ final class PayWhilePlacingTests: XCTestCase {
     var shop: FixtureShop!
     var contexts: [BuiltInRole: OperationContext] = [:]
     var kernel: Kernel { harness.kernel }
+    var watcher: LowStockWatcher!
 
     override func setUpWithError() throws {
+        watcher = LowStockWatcher()
         harness = try KernelHarness(plugins: [TablePricing(), OrdersPlugin(), PaymentPlugin(), InventoryPlugin(), PaidHold(),
-                                              EchoingGatewayPlugin()])
+                                              EchoingGatewayPlugin(), watcher])
         shop = try harness.fixtureShop()
         try kernel.perform("payment.method.configure", input: ["code": "sandbox"], context: try ctx(.manager))
         try kernel.perform("payment.method.configure", input: ["code": "cod"], context: try ctx(.manager))
@@ -103,6 +105,36 @@ final class PayWhilePlacingTests: XCTestCase {
         XCTAssertEqual(change["payment"]?["outcome"], "approved")
         // Paid while placed, nothing is left for the reservation subscriber to settle.
         XCTAssertEqual(try count("souk_outbox", "delivered_at IS NULL AND failed_at IS NULL"), 0)
+    }
+
+    func testASaleAtCheckoutRaisesLowStockOnceAndPicksTheLocationWithMostToSpare() throws {
+        try kernel.perform("inventory.safety.set", input: ["sku": "TEA", "quantity": 2], context: try ctx(.manager))
+        _ = try place(["TEA:5"])
+        try kernel.deliverPendingEvents()
+        XCTAssertEqual(watcher.seen.all, [], "available 3, still above the safety stock")
+        _ = try place(["TEA:1"])
+        try kernel.deliverPendingEvents()
+        XCTAssertEqual(watcher.seen.all, ["TEA@main:2"], "available fell to the safety stock")
+        _ = try place(["TEA:1"])
+        try kernel.deliverPendingEvents()
+        XCTAssertEqual(watcher.seen.all, ["TEA@main:2"], "once per crossing")
+        _ = try place(["TEA:1"])
+        try kernel.deliverPendingEvents()
+        XCTAssertEqual(watcher.seen.all, ["TEA@main:2"], "below the safety stock already: no second event")
+        XCTAssertEqual(try stock("TEA")["available"], 0)
+        XCTAssertThrowsError(try place(["TEA:1"]), "the safety stock is not for sale") {
+            XCTAssertEqual(($0 as? KernelError)?.code, .insufficientStock)
+        }
+        // A second location (the one-location shortcut must notice): each line is sold where
+        // most is available, here the depot.
+        _ = try place(["CUP:1"])
+        try kernel.perform("inventory.location.create", input: ["code": "depot", "name": "Depot"], context: try ctx(.manager))
+        try kernel.perform("inventory.adjust", input: ["sku": "CUP", "quantity": 6, "reason": "received", "location": "depot"],
+                           context: try ctx(.manager))
+        _ = try place(["CUP:1"])
+        let levels = try kernel.perform("inventory.stock.list", input: ["sku": "CUP"], context: try ctx(.auditor))["items"]!.arrayValue!
+        XCTAssertEqual(Dictionary(uniqueKeysWithValues: levels.map { ($0["location"]!.stringValue!, $0["on_hand"]!) }),
+                       ["main": 2, "depot": 5])
     }
 
     func testADeclinedCardLeavesTheOrderWaitingWithItsStockHeld() throws {
