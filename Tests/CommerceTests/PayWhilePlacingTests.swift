@@ -191,6 +191,11 @@ final class PayWhilePlacingTests: XCTestCase {
         XCTAssertEqual(pending["payment"]?["outcome"], "pending")
         XCTAssertEqual(try payment(pending["number"]!)["status"], "pending")
         XCTAssertNotEqual(pending["payment"]?["record"]?["reference"], .null, "the webhook will confirm it by this reference")
+        // The attempt records the key the provider was given (the sandbox derives its
+        // reference from it), although it was recorded on the second run.
+        let attempt = try XCTUnwrap(try payment(pending["number"]!)["attempts"]?.arrayValue?.first)
+        let key = try XCTUnwrap(attempt["idempotency_key"]?.stringValue)
+        XCTAssertEqual(attempt["reference"]?.stringValue, "sbx_" + String(SHA256.hex(key).prefix(16)))
         XCTAssertEqual(try stock("TEA")["reserved"], 1)
         XCTAssertEqual(try stock("CUP")["reserved"], 1)
         XCTAssertEqual(try count("orders_orders", "status = 'pending_payment'"), 2)

@@ -121,12 +121,14 @@ enum Checkout {
             // The rules for paying an order apply to paying it while it is placed.
             try scope.check(Hooks.orderTransition, OrderTransition(order: snapshot(.pendingPayment), from: .pendingPayment, to: .paid,
                                                                     reason: "paid at checkout"))
+            // One key for both runs, so the attempts record the key the provider was given.
+            let key = providerKey(scope)
             do {
                 // Only what the other plugins write goes in the savepoint (SQLite copies each
                 // page a savepoint touches first): the order's own rows are set back by hand.
                 payment = try db.savepoint {
                     _ = try scope.filter(Hooks.orderPlacing, snapshot(.paid))
-                    let result = try pay(paying, snapshot(.paid), decided: nil, scope)
+                    let result = try pay(paying, snapshot(.paid), key: key, decided: nil, scope)
                     guard result.paidInFull else { throw NotPaidAtOnce(result: result) }
                     return result
                 }
@@ -134,10 +136,9 @@ enum Checkout {
                 status = .pendingPayment
                 try db.execute("""
                     UPDATE orders_orders SET status = :status, paid_amount = 0, paid_on_placement = NULL WHERE shop_id = :shop AND id = :id
-                    """,
-                               values: ["status": .text(status.rawValue), "id": .integer(orderID)])
+                    """, values: ["status": .text(status.rawValue), "id": .integer(orderID)])
                 _ = try scope.filter(Hooks.orderPlacing, snapshot(.pendingPayment))
-                payment = try pay(paying, snapshot(.pendingPayment), decided: notPaid.result, scope)
+                payment = try pay(paying, snapshot(.pendingPayment), key: key, decided: notPaid.result, scope)
             }
         } else {
             // Other plugins write their rows for this order inside the same transaction.
@@ -151,14 +152,17 @@ enum Checkout {
                       paid: status == .paid ? totals.total : Money.zero(totals.total.currency), payment: payment)
     }
 
-    /// Asks the payment plugins (`order.paying`) to take the payment of the order.
-    private static func pay(_ paying: PaymentAsked, _ order: OrderSnapshot, decided: CheckoutPaymentResult?,
-                            _ scope: OperationScope) throws -> CheckoutPaymentResult {
-        // The provider's key: the request's own key when it has one (a retry of the same
-        // request is the same payment), else a fresh one. Never the order number alone:
-        // numbers of rolled-back orders are handed out again.
+    /// The key the provider gets: the request's own key when it has one (a retry of the same
+    /// request is the same payment), else a fresh one. Never the order number alone: numbers
+    /// of rolled-back orders are handed out again.
+    private static func providerKey(_ scope: OperationScope) -> String {
         let shop = scope.context.shop?.code ?? ""
-        let key = scope.context.idempotencyKey.map { "\(shop):\($0):pay" } ?? SecureRandom.token(prefix: "\(shop):pay_", byteCount: 12)
+        return scope.context.idempotencyKey.map { "\(shop):\($0):pay" } ?? SecureRandom.token(prefix: "\(shop):pay_", byteCount: 12)
+    }
+
+    /// Asks the payment plugins (`order.paying`) to take the payment of the order.
+    private static func pay(_ paying: PaymentAsked, _ order: OrderSnapshot, key: String, decided: CheckoutPaymentResult?,
+                            _ scope: OperationScope) throws -> CheckoutPaymentResult {
         let asked = CheckoutPayment(order: order, method: paying.method, instrument: paying.instrument, idempotencyKey: key,
                                     decided: decided)
         guard let result = try scope.filter(Hooks.orderPaying, asked).result else {
