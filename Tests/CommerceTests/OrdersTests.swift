@@ -245,6 +245,10 @@ final class OrdersTests: XCTestCase {
         let keys = try reopened.store.read { try $0.query("SELECT id, order_id FROM orders_adjustments ORDER BY id").map { (try $0.int64("id"), try $0.int64("order_id")) } }
         XCTAssertEqual(keys.map(\.0), keys.map { $0.1 * 1024 + 1 }, "each order's first adjustment at the start of its range")
         XCTAssertEqual(try reopened.store.read { try $0.query("SELECT COUNT(*) AS n FROM sqlite_master WHERE name = 'orders_adjustments_by_order'")[0].int("n") }, 0)
+        // A row written without its key (as older code would) cannot land in an order's range.
+        XCTAssertThrowsError(try reopened.store.write {
+            try $0.execute("INSERT INTO orders_adjustments (order_id, shop_id, kind, code, label, amount) SELECT order_id, shop_id, kind, code, label, 1 FROM orders_adjustments LIMIT 1")
+        }) { XCTAssertTrue("\($0)".contains("an adjustment's row id must be in its order's range"), "\($0)") }
     }
 
     func testBadLinesAreRefusedAndNothingIsWritten() throws {

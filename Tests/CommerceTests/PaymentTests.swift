@@ -810,6 +810,13 @@ extension PaymentTests {
         XCTAssertEqual(after.arrayValue?.map { $0["idempotency_key"]! }, before.arrayValue?.map { $0["idempotency_key"]! })
         // The log is append-only again, and the next attempt follows the old ones.
         XCTAssertThrowsError(try reopened.store.write { try $0.execute("DELETE FROM payment_attempts") })
+        // A row written without its key (as older code would) cannot land in a payment's range.
+        XCTAssertThrowsError(try reopened.store.write {
+            try $0.execute("""
+                INSERT INTO payment_attempts (shop_id, payment_id, action, method, amount, outcome, actor, at)
+                SELECT shop_id, payment_id, 'capture', method, 1, 'approved', 'x', 0 FROM payment_attempts LIMIT 1
+                """)
+        }) { XCTAssertTrue("\($0)".contains("an attempt's row id must be in its payment's range"), "\($0)") }
         try reopened.perform("payment.refund", input: ["order": .string(first), "amount": 100, "idempotency_key": "r1"], context: try ctx(.manager))
         let refunded = try reopened.perform("payment.show", input: ["order": .string(first)], context: try ctx(.auditor))["attempts"]!
         XCTAssertEqual(refunded.arrayValue?.map { $0["action"]!.stringValue! }, ["authorize", "capture", "refund"])

@@ -108,7 +108,8 @@ enum OrdersSchema {
             ALTER TABLE orders_orders ADD COLUMN paid_on_placement TEXT;
             """),
         // Adjustments keyed like the lines, `order × 1024 + n`: an order's adjustments are a
-        // range of the table's own key, and placing an order updates no index for them.
+        // range of the table's own key, and placing an order updates no index for them. The
+        // CHECK keeps a row inserted without its key (by older code) out of another order's range.
         Migration(version: 7, name: "order adjustments keyed by order in the row id", sql: """
             CREATE TEMP TABLE orders_adjustments_fit (
                 n INTEGER CONSTRAINT "an order has more than 1023 adjustments: merge some with the previous version before upgrading"
@@ -117,7 +118,8 @@ enum OrdersSchema {
             DROP TABLE orders_adjustments_fit;
             CREATE TABLE orders_adjustments_ranged (
                 id INTEGER PRIMARY KEY, order_id INTEGER NOT NULL, shop_id INTEGER NOT NULL, kind TEXT NOT NULL,
-                code TEXT NOT NULL, label TEXT NOT NULL, amount INTEGER NOT NULL);
+                code TEXT NOT NULL, label TEXT NOT NULL, amount INTEGER NOT NULL,
+                CONSTRAINT "an adjustment's row id must be in its order's range" CHECK (id / 1024 = order_id AND id % 1024 > 0));
             INSERT INTO orders_adjustments_ranged (id, order_id, shop_id, kind, code, label, amount)
                 SELECT order_id * 1024 + ROW_NUMBER() OVER (PARTITION BY order_id ORDER BY rowid), order_id, shop_id, kind, code,
                     label, amount FROM orders_adjustments;

@@ -11,8 +11,9 @@ enum Attempts {
         case webhook
     }
 
-    /// The most attempts one payment keeps: its log is the row ids `payment × 4096 + 1...4095`.
-    static let perPayment: Int64 = 4096
+    /// The row ids of one payment's log: `payment × 2^20 + 1...2^20 - 1` (a CHECK holds rows
+    /// to it).
+    static let perPayment: Int64 = 1 << 20
 
     /// The row id of the payment's `n`-th attempt (from 1).
     static func key(payment: Int64, attempt n: Int64) -> Int64 { payment * perPayment + n }

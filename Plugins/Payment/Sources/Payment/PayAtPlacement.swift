@@ -60,9 +60,9 @@ enum PayAtPlacement {
         guard method.enabled else {
             throw KernelError.invalid("pay_with", "payment method '\(code)' is disabled in this shop; choose another method or enable it")
         }
-        // The same permissions as the separate steps: authorizing (payment.authorize) for any
-        // method; for a card, which is captured at once, capturing (payment.capture) and
-        // recording the order paid (orders.pay) too.
+        // The same permissions as the separate steps: payment.charge (payment.authorize) for
+        // any method; for a card, which is captured at once, payment.capture (payment.capture)
+        // and orders.payment.record (orders.pay) too.
         let needed: [Permission] = provider.isOffline ? ["payment.charge"] : ["payment.charge", "payment.capture", "orders.payment.record"]
         for permission in needed where !scope.context.holds(permission) {
             throw KernelError.denied("paying at checkout with '\(code)' needs the permission \(permission)")

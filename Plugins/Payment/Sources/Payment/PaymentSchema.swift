@@ -51,21 +51,24 @@ enum PaymentSchema {
                 UNIQUE (shop_id, source));
             CREATE INDEX payment_settlements_by_order ON payment_settlements (shop_id, order_number);
             """),
-        // Attempts keyed by their payment, `payment × 4096 + n` (see `Attempts.key`): a
-        // payment's log is a range of the table's own key, and an attempt updates no index.
+        // Attempts keyed by their payment, `payment × 2^20 + n` (see `Attempts.key`): a
+        // payment's log is a range of the table's own key, and an attempt updates no index. The
+        // CHECK keeps a row inserted without its key (by older code) from landing in another
+        // payment's range.
         Migration(version: 3, name: "payment attempts keyed by payment in the row id", sql: """
             CREATE TEMP TABLE payment_attempts_fit (
-                n INTEGER CONSTRAINT "a payment has more than 4095 attempts: archive some with the previous version before upgrading"
-                CHECK (n <= 4095));
+                n INTEGER CONSTRAINT "a payment has more than 1048575 attempts: archive some with the previous version before upgrading"
+                CHECK (n <= 1048575));
             INSERT INTO payment_attempts_fit SELECT COUNT(*) FROM payment_attempts GROUP BY payment_id;
             DROP TABLE payment_attempts_fit;
             CREATE TABLE payment_attempts_ranged (
                 id INTEGER PRIMARY KEY, shop_id INTEGER NOT NULL, payment_id INTEGER NOT NULL, action TEXT NOT NULL,
                 method TEXT NOT NULL, amount INTEGER NOT NULL, idempotency_key TEXT, outcome TEXT NOT NULL,
-                reason TEXT, reference TEXT, actor TEXT NOT NULL, at INTEGER NOT NULL);
+                reason TEXT, reference TEXT, actor TEXT NOT NULL, at INTEGER NOT NULL,
+                CONSTRAINT "an attempt's row id must be in its payment's range" CHECK (id / 1048576 = payment_id AND id % 1048576 > 0));
             INSERT INTO payment_attempts_ranged (id, shop_id, payment_id, action, method, amount, idempotency_key, outcome, reason,
                     reference, actor, at)
-                SELECT payment_id * 4096 + ROW_NUMBER() OVER (PARTITION BY payment_id ORDER BY id), shop_id, payment_id, action,
+                SELECT payment_id * 1048576 + ROW_NUMBER() OVER (PARTITION BY payment_id ORDER BY id), shop_id, payment_id, action,
                     method, amount, idempotency_key, outcome, reason, reference, actor, at FROM payment_attempts;
             DROP TABLE payment_attempts;
             ALTER TABLE payment_attempts_ranged RENAME TO payment_attempts;
