@@ -3,7 +3,8 @@ import Kernel
 /// Stock of an order paid while it is placed (`order.placing` with status `paid`): the units
 /// leave the shelf at once, with no hold to settle later. Per line: the location with the
 /// most to spare, then a conditional UPDATE that takes the units only if they are
-/// available, so a race cannot oversell; the sale's movements go in one INSERT.
+/// available, so a race cannot oversell (a shop with one location skips the read while the
+/// line leaves the SKU above its safety stock); the sale's movements go in one INSERT.
 enum CheckoutSale {
     /// The most movement rows written by one INSERT; larger orders take several.
     static let batch = 16
@@ -63,13 +64,15 @@ enum CheckoutSale {
         var start = 0
         while start < sold.count {
             let end = min(start + batch, sold.count)
-            var values: [(String, SQLValue)] = [("order", .text(order.number)), ("actor", .text(actor)), ("now", .integer(scope.now))]
+            // In the order the statement names them: the first row's, the shared ones, the rest.
+            var values: [(String, SQLValue)] = []
             values.reserveCapacity(3 + 3 * (end - start))
             for index in start..<end {
                 let offset = index - start
                 values.append(("sku\(offset)", .text(sold[index].sku)))
                 values.append(("location\(offset)", .integer(sold[index].location)))
                 values.append(("delta\(offset)", .integer(-sold[index].quantity)))
+                if offset == 0 { values += [("order", .text(order.number)), ("actor", .text(actor)), ("now", .integer(scope.now))] }
             }
             try db.execute(movementInserts[end - start - 1], values: values)
             start = end
