@@ -4,11 +4,12 @@ import Kernel
 /// The ceiling of `checkout-full`: a paid checkout written by hand straight on SQLite
 /// through the kernel's prepared-statement wrapper, one commit per order.
 ///
-/// It writes what Souk writes for the same order, column for column (the order with its
-/// totals, requests, destination, who placed it and its shipping fee with how it was
-/// computed; 3 lines; each SKU checked and decremented with a stock movement; the payment
-/// with its authorization and capture events; an audit row with what changed) and keeps the
-/// same ways back to it, each in the cheapest layout SQLite offers:
+/// It writes what Souk writes for the same order, nearly column for column: the order with
+/// its totals, requests, destination, who placed it and its shipping fee with how it was
+/// computed (that label on the order row, where Souk keeps an adjustment row); 3 lines; each
+/// SKU checked and decremented with a stock movement; the payment with its authorization and
+/// capture events; an audit row with what changed. It keeps the same ways back to it, each
+/// in the cheapest layout SQLite offers:
 /// - an order is found by its number (unique) and listed by time;
 /// - lines and payment events are found by their order or payment through their row id
 ///   (`order × 1024 + line`, `payment × 64 + event`), with no index, as Souk keys its lines;
