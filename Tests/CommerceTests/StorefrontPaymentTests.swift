@@ -44,6 +44,30 @@ final class StorefrontPaymentTests: StorefrontTestCase {
             .contains(Self.visa))
     }
 
+    func testAShopperPaysWhileCheckingOut() throws {
+        let token = try guest()
+        let cart = try XCTUnwrap(try shop("storefront.cart.create", token: token)["cart"])
+        try shop("storefront.cart.add", ["cart": cart, "sku": "TEA-1", "quantity": 2], token: token)
+        let order = try shop("storefront.cart.checkout", ["cart": cart, "pay_with": "sandbox", "card": .string(Self.visa)], token: token)
+        XCTAssertEqual(order["status"], "paid")
+        XCTAssertEqual(order["payment"]?["outcome"], "approved")
+        XCTAssertEqual(try staff("inventory.stock.list", ["sku": "TEA-1"])["items"]?.arrayValue?[0]["on_hand"], 18, "sold at once")
+        // The order is the guest's own, paid by them, in one audited operation.
+        let number = try XCTUnwrap(order["number"])
+        XCTAssertEqual(try staff("orders.show", ["order": number])["status"], "paid")
+        let guestActor = "guest:\(try visitor(token).shopperSessionID!)"
+        XCTAssertEqual(try audit("storefront.cart.checkout").map(\.actor), [guestActor])
+        XCTAssertEqual(try audit("payment.authorize").count, 0, "no separate payment step ran")
+
+        // A declined card leaves the shopper's order waiting, its units held.
+        let other = try XCTUnwrap(try shop("storefront.cart.create", token: token)["cart"])
+        try shop("storefront.cart.add", ["cart": other, "sku": "TEA-1", "quantity": 1], token: token)
+        let waiting = try shop("storefront.cart.checkout", ["cart": other, "pay_with": "sandbox", "card": .string(Self.declined)], token: token)
+        XCTAssertEqual(waiting["status"], "pending_payment")
+        XCTAssertEqual(waiting["payment"]?["reason"], "card declined")
+        XCTAssertEqual(try staff("inventory.stock.list", ["sku": "TEA-1"])["items"]?.arrayValue?[0]["reserved"], 1)
+    }
+
     func testADeclineIsAnAnswerAndOnlyTheOwnerMayPay() throws {
         let alice = try guest()
         let number = try order(alice)

@@ -89,8 +89,8 @@ enum CartOperations {
     }
 
     static let checkout = OperationSpec(
-        name: "orders.cart.checkout", summary: "Place the order for a cart",
-        fields: [cartField], permission: "orders.place", mutates: true
+        name: "orders.cart.checkout", summary: "Place the order for a cart; with pay_with, pay it in the same transaction",
+        fields: [cartField] + Checkout.paymentFields, permission: "orders.place", mutates: true
     ) { scope in
         try checkOut(try openCart(scope), scope)
     }
@@ -98,7 +98,8 @@ enum CartOperations {
     /// Places the order for an open cart (the checkout pipeline) and closes the cart. An
     /// order placed from a guest's cart keeps the guest session, which owns it.
     static func checkOut(_ cart: Int64, _ scope: OperationScope) throws -> Value {
-        let placed = try Checkout.place(try loadCart(cart, lines: try cartLines(cart, scope), scope), scope)
+        let placed = try Checkout.place(try loadCart(cart, lines: try cartLines(cart, scope), scope),
+                                        paying: try Checkout.PaymentAsked(scope), scope)
         let db = try scope.db
         try db.execute("""
             UPDATE orders_orders SET guest_session = (SELECT guest_session FROM orders_carts WHERE shop_id = :shop AND id = :cart)

@@ -50,10 +50,28 @@ enum Checkout {
         let payment: CheckoutPaymentResult?
     }
 
+    /// The fields of every checkout that can take the payment while placing.
+    static let paymentFields = [
+        Field("pay_with", .code, help: "pay while placing, in the same transaction: a payment method code, e.g. sandbox; approved in full, the order is placed paid"),
+        Field("card", help: "card number for pay_with card methods; only its last 4 digits are kept", secret: true),
+    ]
+
     /// A payment to take while placing (`pay_with`): the method and the card, never stored.
     struct PaymentAsked {
         let method: String
         let instrument: String?
+
+        /// The input's `pay_with` and `card`, nil without `pay_with`; a card alone is refused.
+        init?(_ scope: OperationScope) throws {
+            guard let method = scope.input.optionalString("pay_with") else {
+                if scope.input.has("card") {
+                    throw KernelError.invalid("card", "a card is used only with pay_with: name the payment method too")
+                }
+                return nil
+            }
+            self.method = method
+            instrument = scope.input.optionalString("card")
+        }
     }
 
     /// Thrown out of the savepoint when the payment did not pay the order in full at once.

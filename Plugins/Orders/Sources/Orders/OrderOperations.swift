@@ -10,9 +10,7 @@ enum OrderOperations {
         fields: [Field("lines", .list, required: true, help: "SKU:QUANTITY items, e.g. TEA-1:2,CUP-3:1"),
                  Field("customer", .int, help: "customer id"),
                  Field("attributes", .list, help: "requests as key=value, e.g. gift_wrap=yes"),
-                 Field("destination", .list, help: "country=FR,region=IDF,city=PAR"),
-                 Field("pay_with", .code, help: "pay while placing, in the same transaction: a payment method code, e.g. sandbox; approved in full, the order is placed paid"),
-                 Field("card", help: "card number for pay_with card methods; only its last 4 digits are kept", secret: true)],
+                 Field("destination", .list, help: "country=FR,region=IDF,city=PAR")] + Checkout.paymentFields,
         permission: "orders.place", mutates: true
     ) { scope in
         let shop = try scope.context.requireShop()
@@ -21,13 +19,7 @@ enum OrderOperations {
                         lines: try LineList.parse(scope.input.list("lines"), field: "lines"),
                         attributes: try LineList.attributes(scope.input.list("attributes"), field: "attributes"),
                         destination: try LineList.attributes(scope.input.list("destination"), field: "destination"))
-        var paying: Checkout.PaymentAsked?
-        if let method = scope.input.optionalString("pay_with") {
-            paying = Checkout.PaymentAsked(method: method, instrument: scope.input.optionalString("card"))
-        } else if scope.input.has("card") {
-            throw KernelError.invalid("card", "a card is used only with pay_with: name the payment method too")
-        }
-        return OrderRecord.value(try Checkout.place(cart, paying: paying, scope))
+        return OrderRecord.value(try Checkout.place(cart, paying: try Checkout.PaymentAsked(scope), scope))
     }
 
     static let show = OperationSpec(

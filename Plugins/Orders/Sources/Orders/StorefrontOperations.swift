@@ -91,8 +91,8 @@ enum StorefrontOperations {
     }
 
     static let checkout = OperationSpec(
-        name: "storefront.cart.checkout", summary: "Place the order for your cart",
-        fields: [cartField], permission: ShopperPermission.cart, mutates: true, audience: .shopper
+        name: "storefront.cart.checkout", summary: "Place the order for your cart; with pay_with, pay it in the same transaction",
+        fields: [cartField] + Checkout.paymentFields, permission: ShopperPermission.cart, mutates: true, audience: .shopper
     ) { scope in
         try CartOperations.checkOut(try ownOpenCart(scope), scope)
     }
