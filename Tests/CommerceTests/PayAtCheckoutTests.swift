@@ -19,43 +19,12 @@ final class PaidHold: Plugin {
 
 /// `payment.checkout`: the order, its stock reservation and the card payment in one
 /// transaction, through the same operations as the separate steps.
-final class PayAtCheckoutTests: XCTestCase {
-    var harness: KernelHarness!
-    var shop: FixtureShop!
-    var contexts: [BuiltInRole: OperationContext] = [:]
-    var kernel: Kernel { harness.kernel }
-
-    override func setUpWithError() throws {
-        harness = try KernelHarness(plugins: [TablePricing(), OrdersPlugin(), PaymentPlugin(), InventoryPlugin(), PaidHold()])
-        shop = try harness.fixtureShop()
-        try kernel.perform("payment.method.configure", input: ["code": "sandbox"], context: try ctx(.manager))
-        try kernel.perform("payment.method.configure", input: ["code": "cod"], context: try ctx(.manager))
-        for (sku, units) in [("TEA", 10), ("CUP", 3)] {
-            try kernel.perform("inventory.adjust", input: ["sku": .string(sku), "quantity": .int(Int64(units)), "reason": "received"],
-                               context: try ctx(.manager))
-        }
-    }
-
-    func ctx(_ role: BuiltInRole) throws -> OperationContext {
-        if let context = contexts[role] { return context }
-        let context = try harness.context(as: shop.email(role), shop: shop.code)
-        contexts[role] = context
-        return context
-    }
-
+final class PayAtCheckoutTests: CheckoutPaymentTestCase {
     func checkout(_ lines: [Value], card: String? = "4242424242424242", method: String = "sandbox", key: String,
                   as role: BuiltInRole = .manager) throws -> Value {
         var input: Value.Object = ["lines": .array(lines), "method": .string(method), "idempotency_key": .string(key)]
         if let card { input["card"] = .string(card) }
         return try kernel.perform("payment.checkout", input: input, context: try ctx(role))
-    }
-
-    func stock(_ sku: String) throws -> Value {
-        try kernel.perform("inventory.stock.list", input: ["sku": .string(sku)], context: try ctx(.auditor))["items"]!.arrayValue![0]
-    }
-
-    func count(_ table: String) throws -> Int {
-        try kernel.store.read { try $0.query("SELECT COUNT(*) AS n FROM \(table)")[0].int("n") }
     }
 
     func testAnApprovedCardPaysTheOrderAndSellsTheStockInOneCheckout() throws {

@@ -9,32 +9,9 @@ import Inventory
 /// `orders.place` with `pay_with`: one operation places the order, sells its stock and takes
 /// the card payment in one transaction (the kernel's `order.paying` hook); anything short of
 /// a full capture leaves the order waiting for payment with its stock held.
-final class PayWhilePlacingTests: XCTestCase {
-    var harness: KernelHarness!
-    var shop: FixtureShop!
-    var contexts: [BuiltInRole: OperationContext] = [:]
-    var kernel: Kernel { harness.kernel }
-    var watcher: LowStockWatcher!
-
-    override func setUpWithError() throws {
-        watcher = LowStockWatcher()
-        harness = try KernelHarness(plugins: [TablePricing(), OrdersPlugin(), PaymentPlugin(), InventoryPlugin(), PaidHold(),
-                                              EchoingGatewayPlugin(), watcher])
-        shop = try harness.fixtureShop()
-        try kernel.perform("payment.method.configure", input: ["code": "sandbox"], context: try ctx(.manager))
-        try kernel.perform("payment.method.configure", input: ["code": "cod"], context: try ctx(.manager))
-        for (sku, units) in [("TEA", 10), ("CUP", 3)] {
-            try kernel.perform("inventory.adjust", input: ["sku": .string(sku), "quantity": .int(Int64(units)), "reason": "received"],
-                               context: try ctx(.manager))
-        }
-    }
-
-    func ctx(_ role: BuiltInRole) throws -> OperationContext {
-        if let context = contexts[role] { return context }
-        let context = try harness.context(as: shop.email(role), shop: shop.code)
-        contexts[role] = context
-        return context
-    }
+final class PayWhilePlacingTests: CheckoutPaymentTestCase {
+    let watcher = LowStockWatcher()
+    override var extraPlugins: [any Plugin] { [EchoingGatewayPlugin(), watcher] }
 
     func place(_ lines: [Value], with method: String? = "sandbox", card: String? = "4242424242424242",
                attributes: [Value] = [], as role: BuiltInRole = .manager) throws -> Value {
@@ -43,14 +20,6 @@ final class PayWhilePlacingTests: XCTestCase {
         if let card { input["card"] = .string(card) }
         if !attributes.isEmpty { input["attributes"] = .array(attributes) }
         return try kernel.perform("orders.place", input: input, context: try ctx(role))
-    }
-
-    func stock(_ sku: String) throws -> Value {
-        try kernel.perform("inventory.stock.list", input: ["sku": .string(sku)], context: try ctx(.auditor))["items"]!.arrayValue![0]
-    }
-
-    func count(_ table: String, _ condition: String = "1") throws -> Int {
-        try kernel.store.read { try $0.query("SELECT COUNT(*) AS n FROM \(table) WHERE \(condition)")[0].int("n") }
     }
 
     func payment(_ number: Value) throws -> Value {
@@ -110,16 +79,16 @@ final class PayWhilePlacingTests: XCTestCase {
     func testASaleAtCheckoutRaisesLowStockOnceAndPicksTheLocationWithMostToSpare() throws {
         try kernel.perform("inventory.safety.set", input: ["sku": "TEA", "quantity": 2], context: try ctx(.manager))
         _ = try place(["TEA:5"])
-        try kernel.deliverPendingEvents()
+        kernel.deliverPendingEvents()
         XCTAssertEqual(watcher.seen.all, [], "available 3, still above the safety stock")
         _ = try place(["TEA:1"])
-        try kernel.deliverPendingEvents()
+        kernel.deliverPendingEvents()
         XCTAssertEqual(watcher.seen.all, ["TEA@main:2"], "available fell to the safety stock")
         _ = try place(["TEA:1"])
-        try kernel.deliverPendingEvents()
+        kernel.deliverPendingEvents()
         XCTAssertEqual(watcher.seen.all, ["TEA@main:2"], "once per crossing")
         _ = try place(["TEA:1"])
-        try kernel.deliverPendingEvents()
+        kernel.deliverPendingEvents()
         XCTAssertEqual(watcher.seen.all, ["TEA@main:2"], "below the safety stock already: no second event")
         XCTAssertEqual(try stock("TEA")["available"], 0)
         XCTAssertThrowsError(try place(["TEA:1"]), "the safety stock is not for sale") {
@@ -162,7 +131,7 @@ final class PayWhilePlacingTests: XCTestCase {
                                                                          "idempotency_key": "retry-1"], context: try ctx(.manager))
         XCTAssertEqual(authorized["outcome"], "approved")
         try kernel.perform("payment.capture", input: ["order": number, "idempotency_key": "retry-2"], context: try ctx(.manager))
-        try kernel.deliverPendingEvents()
+        kernel.deliverPendingEvents()
         XCTAssertEqual(try stock("TEA")["on_hand"], 9)
         XCTAssertEqual(try stock("TEA")["reserved"], 0)
     }
@@ -216,12 +185,12 @@ final class PayWhilePlacingTests: XCTestCase {
         XCTAssertEqual(try stock("TEA")["on_hand"], 8)
         let cancelled = try kernel.perform("orders.cancel", input: ["order": order["number"]!, "reason": "changed mind"], context: try ctx(.manager))
         XCTAssertEqual(cancelled["status"], "cancelled")
-        try kernel.deliverPendingEvents()
+        kernel.deliverPendingEvents()
         // Sold with no reservation, yet back on hand where it left, once.
         XCTAssertEqual(try stock("TEA")["on_hand"], 10)
         XCTAssertEqual(try stock("CUP")["on_hand"], 3)
         XCTAssertEqual(try count("inventory_movements", "kind = 'restocked'"), 2)
-        try kernel.deliverPendingEvents()
+        kernel.deliverPendingEvents()
         XCTAssertEqual(try stock("TEA")["on_hand"], 10)
         // The captured money goes back through the provider.
         let recorded = try payment(order["number"]!)
@@ -229,7 +198,7 @@ final class PayWhilePlacingTests: XCTestCase {
         // An order placed waiting for payment and then cancelled is not "restocked" twice.
         let waiting = try place(["TEA:1"], card: "4000000000000002")
         try kernel.perform("orders.cancel", input: ["order": waiting["number"]!], context: try ctx(.manager))
-        try kernel.deliverPendingEvents()
+        kernel.deliverPendingEvents()
         XCTAssertEqual(try stock("TEA")["on_hand"], 10)
         XCTAssertEqual(try stock("TEA")["reserved"], 0)
     }

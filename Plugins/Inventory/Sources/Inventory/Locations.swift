@@ -59,4 +59,13 @@ enum Locations {
         }
         return best
     }
+
+    /// The `insufficient_stock` refusal of a line no single location can serve, saying how
+    /// much of the SKU is available across all locations.
+    static func insufficient(sku: String, ordered: Int64, _ scope: OperationScope) throws -> KernelError {
+        let total = try scope.db.query("""
+            SELECT COALESCE(SUM(MAX(on_hand - reserved - safety_stock, 0)), 0) AS n FROM inventory_stock WHERE shop_id = :shop AND sku = :sku
+            """, ["sku": sku])[0].int64("n")
+        return KernelError(.insufficientStock, "only \(total) of SKU \(sku) available, \(ordered) ordered", field: "lines")
+    }
 }

@@ -12,10 +12,7 @@ enum Reservations {
         for line in order.lines {
             // The location that can serve the whole line with the most to spare.
             guard let best = try Locations.best(for: line.sku, scope), best.available >= line.quantity else {
-                let total = try db.query("""
-                    SELECT COALESCE(SUM(MAX(on_hand - reserved - safety_stock, 0)), 0) AS n FROM inventory_stock WHERE shop_id = :shop AND sku = :sku
-                    """, ["sku": line.sku])[0].int64("n")
-                throw KernelError(.insufficientStock, "only \(total) of SKU \(line.sku) available, \(line.quantity) ordered", field: "lines")
+                throw try Locations.insufficient(sku: line.sku, ordered: line.quantity, scope)
             }
             let location = best.location
             // Conditional: even if something else reserved meanwhile, this cannot oversell.

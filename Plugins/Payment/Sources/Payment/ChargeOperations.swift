@@ -49,11 +49,9 @@ enum ChargeOperations {
             card = try CardNumber(text)
         }
 
-        let answer = provider.perform(PaymentRequest(action: .authorize, amount: amount, orderNumber: number, reference: nil,
-                                                     instrument: card?.digits, idempotencyKey: key))
         // A provider's message never carries the card number into the log.
-        let raw = Outcome(answer)
-        let outcome = Outcome(kind: raw.kind, reason: card?.redact(raw.reason) ?? raw.reason, reference: card?.redact(raw.reference) ?? raw.reference)
+        let outcome = Outcome(provider.perform(PaymentRequest(action: .authorize, amount: amount, orderNumber: number, reference: nil,
+                                                              instrument: card?.digits, idempotencyKey: key)), redacting: card)
 
         var payment = existing ?? PaymentRecord(order: order, method: code, amount: amount, fee: method.fee, now: scope.now)
         payment.method = code

@@ -137,18 +137,15 @@ enum PayAtPlacement {
             card = try CardNumber(text)
         }
         let number = request.order.number, key = request.idempotencyKey
-        let raw = Outcome(provider.perform(PaymentRequest(action: .authorize, amount: amount, orderNumber: number, reference: nil,
-                                                          instrument: card?.digits, idempotencyKey: key + ":authorize")))
         // A provider's message never carries the card number into the log.
-        let authorize = Outcome(kind: raw.kind, reason: card?.redact(raw.reason) ?? raw.reason,
-                                reference: card?.redact(raw.reference) ?? raw.reference)
+        let authorize = Outcome(provider.perform(PaymentRequest(action: .authorize, amount: amount, orderNumber: number, reference: nil,
+                                                                instrument: card?.digits, idempotencyKey: key + ":authorize")),
+                                redacting: card)
         var capture: Outcome?
         if authorize.kind == .approved, !provider.isOffline {
-            let raw = Outcome(provider.perform(PaymentRequest(action: .capture, amount: amount, orderNumber: number,
+            capture = Outcome(provider.perform(PaymentRequest(action: .capture, amount: amount, orderNumber: number,
                                                               reference: authorize.reference, instrument: nil,
-                                                              idempotencyKey: key + ":capture")))
-            capture = Outcome(kind: raw.kind, reason: card?.redact(raw.reason) ?? raw.reason,
-                              reference: card?.redact(raw.reference) ?? raw.reference)
+                                                              idempotencyKey: key + ":capture")), redacting: card)
         }
         return Answers(authorize: authorize, capture: capture, last4: card?.last4)
     }

@@ -112,6 +112,12 @@ struct Outcome: Sendable, Equatable {
         }
     }
 
+    /// A provider's answer with `card`'s number masked wherever the provider repeated it.
+    init(_ outcome: PaymentOutcome, redacting card: CardNumber?) {
+        let raw = Outcome(outcome)
+        self.init(kind: raw.kind, reason: card?.redact(raw.reason) ?? raw.reason, reference: card?.redact(raw.reference) ?? raw.reference)
+    }
+
     init(kind: Kind, reason: String?, reference: String?) {
         self.kind = kind
         self.reason = reason
